@@ -1,0 +1,186 @@
+"""Settings: built-in defaults < TOML file < environment variables, validated by pydantic.
+
+Environment variables use the prefix ``BOT_`` and ``__`` between nested keys, for example
+``BOT_TELEGRAM__TOKEN`` or ``BOT_DATABASE__URL``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the problem."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BotSection(Section):
+    name: str = "Цифровой помощник"
+    organisation: str = "администрации региона"
+    timezone: str = "Europe/Moscow"
+    privacy_policy_url: str = "https://example.org/privacy"
+    data_dir: Path = Path("data")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Kamchatka)") from exc
+        return value
+
+
+class DatabaseSection(Section):
+    url: str = ""  # empty: SQLite file bot.sqlite3 under bot.data_dir
+    echo: bool = False
+    auto_migrate: bool = True
+
+
+class KnowledgeBaseSection(Section):
+    path: Path = PROJECT_ROOT / "knowledge_base"
+
+
+class MatcherSection(Section):
+    """Decision thresholds on the 0–100 score scale."""
+
+    answer_score: float = Field(65.0, ge=0, le=100)
+    answer_margin: float = Field(10.0, ge=0, le=100)
+    answer_coverage: float = Field(0.7, ge=0, le=1)
+    confirm_score: float = Field(50.0, ge=0, le=100)
+    suggest_score: float = Field(25.0, ge=0, le=100)
+    lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MatcherSection:
+        if not self.suggest_score <= self.confirm_score <= self.answer_score:
+            raise ValueError("thresholds must satisfy suggest_score <= confirm_score <= answer_score")
+        return self
+
+
+class LoggingSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class TelegramSection(Section):
+    token: SecretStr | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    api_server: str = ""  # empty: Telegram's official Bot API
+
+
+class VKSection(Section):
+    token: SecretStr | None = None
+    group_id: int | None = None
+    api_url: str = "https://api.vk.com/method/"
+
+
+class AnalyticsSection(Section):
+    salt: SecretStr | None = None  # empty: a random salt is generated and kept in data_dir
+    unanswered_retention_days: int = Field(180, ge=1)
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one bot instance."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    bot: BotSection = BotSection()
+    database: DatabaseSection = DatabaseSection()
+    knowledge_base: KnowledgeBaseSection = KnowledgeBaseSection()
+    matcher: MatcherSection = MatcherSection()
+    logging: LoggingSection = LoggingSection()
+    telegram: TelegramSection = TelegramSection()
+    vk: VKSection = VKSection()
+    analytics: AnalyticsSection = AnalyticsSection()
+
+    _toml_path: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_path))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{(self.bot.data_dir / 'bot.sqlite3').as_posix()}"
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = [f"Configuration error in {origin}:"]
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Load settings from ``path`` (default ``config.toml`` if present) and the environment.
+
+    A path given explicitly must exist. Raises ConfigError with a readable message.
+    """
+    explicit = path is not None
+    toml_path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    if not toml_path.exists():
+        if explicit:
+            raise ConfigError(f"Configuration file {toml_path} does not exist")
+        toml_path = None  # type: ignore[assignment]
+    if toml_path is not None:
+        try:
+            with toml_path.open("rb") as fh:
+                tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Configuration file {toml_path} is not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"Cannot read configuration file {toml_path}: {exc}") from exc
+    origin = f"{toml_path} or BOT_* environment variables" if toml_path else "BOT_* environment variables"
+    Settings._toml_path = toml_path
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
+    finally:
+        Settings._toml_path = None

@@ -1,0 +1,32 @@
+"""Logging set-up: plain lines to stderr; message texts and tokens are never logged at INFO."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b|vk1\.a\.[A-Za-z0-9_-]{20,}")
+
+
+class RedactSecrets(logging.Filter):
+    """Masks anything shaped like a Telegram or VK token, whatever logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _TOKEN.search(message):
+            record.msg = _TOKEN.sub("<token>", message)
+            record.args = ()
+        return True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Libraries that log request bodies or URLs (with the token in them) stay at WARNING.
+    noisy_loggers = ("pymorphy3", "aiogram.event", "aiohttp.access", "vkbottle", "apscheduler", "alembic")
+    for noisy in noisy_loggers:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,397 @@
+"""Load and validate a knowledge-base folder (format: shared/kb-format.md).
+
+Every problem is collected with its file, entry id and line, so an editor can fix a base in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.kb import cache as kb_cache
+from bot.kb.model import Entry, KnowledgeBase, Link, Topic
+
+FILE_KEYS = frozenset({"category", "audience", "entries"})
+ENTRY_KEYS = frozenset(
+    {"id", "question", "paraphrases", "keywords", "answer", "answer_for", "links", "related",
+     "audience", "updated", "owner"}
+)
+AUDIENCES = ("citizen", "business", "all")
+SEGMENTS = ("citizen", "business")
+ID_RE = re.compile(r"^[a-z0-9-]+$")
+MAX_ANSWER = 3500
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.entry:
+            where += f" [{self.entry}]"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """A base that cannot be loaded; ``problems`` lists every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
+        result = _Mapping()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | datetime.date) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value", key_node.start_mark
+                )
+            key = str(key)
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key `{key}` appears twice in one mapping", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=deep)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """Dates as usual; an impossible date (2026-13-01) stays text so the check can name its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _line(mapping: Any, key: str | None = None) -> int:
+    if isinstance(mapping, _Mapping):
+        if key is not None and key in mapping.key_lines:
+            return mapping.key_lines[key]
+        return mapping.line
+    return 0
+
+
+def _valid_url(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not re.search(r"\s", url)
+
+
+class _FileChecker:
+    """Validates one YAML file and turns it into entries and a topic."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.name = path.name
+        self.problems = problems
+
+    def error(self, line: int, message: str, entry: str | None = None) -> None:
+        self.problems.append(Problem(self.name, line, entry, message))
+
+    def text(self, mapping: _Mapping, key: str, entry: str | None, required: bool) -> str | None:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.error(_line(mapping, key), f"`{key}` is missing or empty", entry)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(_line(mapping, key), f"`{key}` must be non-empty text", entry)
+            return None
+        return value.strip()
+
+    def text_list(self, mapping: _Mapping, key: str, entry: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(_line(mapping, key), f"`{key}` must be a list", entry)
+            return ()
+        items: list[str] = []
+        for item in value:
+            if isinstance(item, int | float) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip():
+                self.error(_line(mapping, key), f"`{key}` must hold only non-empty texts", entry)
+                return ()
+            items.append(item.strip())
+        return tuple(items)
+
+    def audience(self, mapping: _Mapping, default: str, entry: str | None) -> str:
+        value = mapping.get("audience", default)
+        if value not in AUDIENCES:
+            self.error(
+                _line(mapping, "audience"),
+                f"`audience` is {value!r}; use one of: {', '.join(AUDIENCES)}",
+                entry,
+            )
+            return default
+        return str(value)
+
+    def answer_length(self, mapping: _Mapping, key: str, text: str | None, entry: str) -> None:
+        if text is not None and len(text) > MAX_ANSWER:
+            self.error(
+                _line(mapping, key),
+                f"`{key}` is {len(text)} characters long; the limit is {MAX_ANSWER}",
+                entry,
+            )
+
+    def load(self) -> tuple[Topic | None, list[Entry], list[tuple[Entry, int, tuple[str, ...]]]]:
+        try:
+            raw = self.path.read_bytes()
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.error(0, f"the file is not UTF-8 text (byte {exc.start})")
+            return None, [], []
+        except OSError as exc:
+            self.error(0, f"cannot read the file: {exc.strerror}")
+            return None, [], []
+        try:
+            doc = yaml.load(source, Loader=_LineLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 0
+            self.error(line, f"YAML syntax error: {exc.problem or exc}")
+            return None, [], []
+        except yaml.YAMLError as exc:
+            self.error(0, f"YAML syntax error: {exc}")
+            return None, [], []
+        if not isinstance(doc, _Mapping):
+            self.error(1, "the file must be a mapping with `category` and `entries`")
+            return None, [], []
+        for key in doc:
+            if key not in FILE_KEYS:
+                self.error(_line(doc, key), f"unknown top-level key `{key}`")
+        category = self.text(doc, "category", None, required=True)
+        file_audience = self.audience(doc, "all", None)
+        items = doc.get("entries")
+        if not isinstance(items, list) or not items:
+            self.error(_line(doc, "entries"), "`entries` must be a non-empty list")
+            return None, [], []
+        topic_id = self.path.stem
+        entries: list[Entry] = []
+        related: list[tuple[Entry, int, tuple[str, ...]]] = []
+        for item in items:
+            built = self.entry(item, topic_id, file_audience)
+            if built is not None:
+                entry, related_line = built
+                entries.append(entry)
+                related.append((entry, related_line, entry.related))
+        topic = Topic(
+            id=topic_id,
+            title=category or topic_id,
+            audience=file_audience,  # type: ignore[arg-type]
+            entry_ids=tuple(e.id for e in entries),
+            source=self.name,
+        )
+        return topic, entries, related
+
+    def entry(self, item: Any, topic_id: str, file_audience: str) -> tuple[Entry, int] | None:
+        if not isinstance(item, _Mapping):
+            self.error(0, "an item of `entries` is not a mapping (did you forget `id:`?)")
+            return None
+        eid = item.get("id")
+        label = eid if isinstance(eid, str) else None
+        if not isinstance(eid, str) or not ID_RE.match(eid):
+            self.error(_line(item, "id"), f"`id` {eid!r} must use only a-z, 0-9 and '-'", label)
+            return None
+        for key in item:
+            if key not in ENTRY_KEYS:
+                self.error(_line(item, key), f"unknown key `{key}`", eid)
+        question = self.text(item, "question", eid, required=True)
+        answer = self.text(item, "answer", eid, required=True)
+        self.answer_length(item, "answer", answer, eid)
+        paraphrases = self.text_list(item, "paraphrases", eid)
+        keywords = self.text_list(item, "keywords", eid)
+        related = self.text_list(item, "related", eid)
+        audience = self.audience(item, file_audience, eid)
+        answer_for = self.answer_variants(item, eid)
+        links = self.links(item, eid)
+        updated = item.get("updated")
+        if updated is not None and (
+            not isinstance(updated, datetime.date) or isinstance(updated, datetime.datetime)
+        ):
+            self.error(_line(item, "updated"), "`updated` must be a date like 2026-11-01", eid)
+            updated = None
+        owner = self.text(item, "owner", eid, required=False) if "owner" in item else None
+        if "owner" in item and item.get("owner") is None:
+            self.error(_line(item, "owner"), "`owner` must be non-empty text", eid)
+        # An entry with errors is still built (with empty texts) so that duplicate ids and
+        # related ids are checked too; the errors above keep the base from loading.
+        entry = Entry(
+            id=eid,
+            question=question or "",
+            answer=answer or "",
+            topic_id=topic_id,
+            paraphrases=paraphrases,
+            keywords=keywords,
+            answer_for=MappingProxyType(answer_for),
+            links=links,
+            related=related,
+            audience=audience,  # type: ignore[arg-type]
+            updated=updated,
+            owner=owner,
+            source=self.name,
+            line=_line(item, "id"),
+        )
+        return entry, _line(item, "related")
+
+    def answer_variants(self, item: _Mapping, eid: str) -> dict[str, str]:
+        value = item.get("answer_for")
+        if value is None:
+            return {}
+        if not isinstance(value, _Mapping) or not value:
+            self.error(_line(item, "answer_for"), "`answer_for` must map citizen/business to text", eid)
+            return {}
+        variants: dict[str, str] = {}
+        for segment in value:
+            if segment not in SEGMENTS:
+                self.error(
+                    _line(value, segment),
+                    f"`answer_for` segment `{segment}` is not one of: {', '.join(SEGMENTS)}",
+                    eid,
+                )
+                continue
+            text = self.text(value, segment, eid, required=True)
+            self.answer_length(value, f"answer_for.{segment}", text, eid)
+            if text is not None:
+                variants[segment] = text
+        return variants
+
+    def links(self, item: _Mapping, eid: str) -> tuple[Link, ...]:
+        value = item.get("links")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(_line(item, "links"), "`links` must be a list of {title, url}", eid)
+            return ()
+        links: list[Link] = []
+        for link in value:
+            if not isinstance(link, _Mapping) or "url" not in link or set(link) - {"title", "url"}:
+                self.error(_line(item, "links"), "each link needs `url` and an optional `title` only", eid)
+                continue
+            url = str(link["url"]).strip()
+            if not _valid_url(url):
+                self.error(_line(link, "url"), f"malformed URL {url!r}", eid)
+                continue
+            title = link.get("title")
+            links.append(Link(url=url, title=str(title).strip() if title else ""))
+        return tuple(links)
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def checksum(files: list[Path]) -> str:
+    """A short hash of the files' names and contents: equal bases have equal checksums."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem(str(directory), 0, None, "not a folder")]
+    files = _files(directory)
+    if not files:
+        return None, [Problem(str(directory), 0, None, "no .yaml files in the folder")]
+    topics: list[Topic] = []
+    entries: dict[str, Entry] = {}
+    pending_related: list[tuple[Entry, int, tuple[str, ...]]] = []
+    for path in files:
+        checker = _FileChecker(path, problems)
+        topic, file_entries, related = checker.load()
+        kept: list[str] = []
+        for entry in file_entries:
+            if entry.id in entries:
+                other = entries[entry.id]
+                where = f"{other.source}:{other.line}"
+                checker.error(entry.line, f"duplicate id (already used in {where})", entry.id)
+                continue
+            entries[entry.id] = entry
+            kept.append(entry.id)
+        pending_related.extend(r for r in related if r[0].id in kept)
+        if topic is not None and topic.id in {t.id for t in topics}:
+            checker.error(0, f"topic `{topic.id}` is defined twice (a .yml and a .yaml file?)")
+        elif topic is not None and kept:
+            topics.append(
+                Topic(topic.id, topic.title, topic.audience, tuple(kept), topic.source)
+            )
+    for entry, line, related_ids in pending_related:
+        for rid in related_ids:
+            if rid not in entries:
+                problems.append(Problem(entry.source, line, entry.id, f"related id `{rid}` does not exist"))
+            elif rid == entry.id:
+                problems.append(Problem(entry.source, line, entry.id, "an entry cannot be related to itself"))
+    base = KnowledgeBase(
+        topics=tuple(topics),
+        entries=MappingProxyType(entries),
+        checksum=checksum(files),
+        source=str(directory),
+    )
+    problems.sort(key=lambda p: (p.file, p.line))
+    return base, problems
+
+
+def validate_directory(directory: Path | str) -> list[Problem]:
+    """Every problem of the base in ``directory``; an empty list means it loads."""
+    _, problems = _collect(Path(directory))
+    return problems
+
+
+def load_knowledge_base(directory: Path | str, cache_dir: Path | None = None) -> KnowledgeBase:
+    """Load a base, or raise KnowledgeBaseError listing every problem.
+
+    With ``cache_dir``, an unchanged base is read from the parsed-base cache instead of YAML.
+    """
+    directory = Path(directory)
+    if cache_dir is not None and directory.is_dir():
+        files = _files(directory)
+        if files:
+            cached = kb_cache.read(cache_dir, checksum(files), str(directory))
+            if cached is not None:
+                return cached
+    base, problems = _collect(directory)
+    if problems or base is None:
+        raise KnowledgeBaseError(problems)
+    if cache_dir is not None:
+        kb_cache.write(cache_dir, base)
+    return base

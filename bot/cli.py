@@ -1,0 +1,98 @@
+"""Command line: ``python -m bot <command>`` (also installed as ``bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot",
+        description="Digital assistant for citizens and entrepreneurs (Telegram, VK, console).",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None,
+        help="TOML configuration file (default: ./config.toml if it exists, else built-in defaults)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="start every configured channel (console when no tokens are set)")
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (or from a pipe)")
+    chat.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
+    chat.add_argument("--user", default="console", help="who is typing (a user id of the console channel)")
+
+    match = sub.add_parser("match", help="match queries against a knowledge base")
+    match.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
+    match.add_argument("--jsonl", action="store_true", help="one JSON object per line (the CLI contract)")
+    match.add_argument("queries", nargs="*", help="queries; without them, one query per line of stdin")
+
+    evaluate = sub.add_parser("eval", help="print matcher metrics on a labelled set (kb/ + queries.tsv)")
+    evaluate.add_argument("set_dir", type=Path, help="folder laid out like shared/eval/")
+
+    kb = sub.add_parser("kb", help="knowledge-base tools for editors")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    check = kb_sub.add_parser("check", help="validate a knowledge-base folder")
+    check.add_argument("directory", type=Path, nargs="?", default=None)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+    down = db_sub.add_parser("downgrade", help="revert migrations down to a revision")
+    down.add_argument("revision", help="target revision, e.g. -1 or base")
+    db_sub.add_parser("current", help="print the applied revision")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_logging(settings.logging.level)
+    try:
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    kb_dir = getattr(args, "kb", None) or settings.knowledge_base.path
+    if args.command == "match":
+        from bot.commands.match import run_match
+
+        return run_match(kb_dir, args.queries, args.jsonl, settings)
+    if args.command == "eval":
+        from bot.commands.match import run_eval
+
+        return run_eval(args.set_dir, settings)
+    if args.command == "kb":
+        from bot.commands.kb import run_check
+
+        return run_check(args.directory or settings.knowledge_base.path)
+    if args.command == "db":
+        from bot.commands.db import run_db
+
+        return asyncio.run(run_db(args.db_command, getattr(args, "revision", None), settings))
+    if args.command == "chat":
+        from bot.commands.chat import run_chat
+
+        return run_chat(settings, kb_dir, args.user)
+    if args.command == "run":
+        from bot.commands.run import run_bot
+
+        return run_bot(settings)
+    raise AssertionError(args.command)

@@ -1,0 +1,80 @@
+"""``bot match``: run the matcher over queries from the command line or standard input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Settings
+from bot.kb import KnowledgeBaseError, load_knowledge_base
+from bot.matching import Matcher, MatchResult
+from bot.matching.configure import build_matcher as matcher_for
+from bot.matching.evaluation import read_labelled, score
+from bot.matching.lexicon import LexiconError
+
+
+def build_matcher(kb_dir: Path, settings: Settings) -> Matcher:
+    return matcher_for(load_knowledge_base(kb_dir), settings.matcher)
+
+
+def match_stream(matcher: Matcher, lines: Iterable[str], out: TextIO, jsonl: bool) -> int:
+    """Match each line and write one result per line, in order; returns the number of queries."""
+    count = 0
+    for raw in lines:
+        query = raw.rstrip("\r\n")
+        result = matcher.match(query)
+        out.write(_json(result) if jsonl else _human(result))
+        out.write("\n")
+        out.flush()
+        count += 1
+    return count
+
+
+def _json(result: MatchResult) -> str:
+    return json.dumps(result.as_json(), ensure_ascii=False)
+
+
+def _human(result: MatchResult) -> str:
+    top = ", ".join(f"{c.id} ({c.score:.1f})" for c in result.top) or "—"
+    return f"{result.decision.value:8} {top}   ← {result.query[:80]}"
+
+
+def _matcher_or_report(kb_dir: Path, settings: Settings) -> Matcher | None:
+    try:
+        return build_matcher(kb_dir, settings)
+    except KnowledgeBaseError as exc:
+        print(f"The knowledge base in {kb_dir} has errors:\n{exc}", file=sys.stderr)
+    except LexiconError as exc:
+        print(f"The matcher's lexicon has errors: {exc}", file=sys.stderr)
+    return None
+
+
+def run_match(kb_dir: Path, queries: list[str], jsonl: bool, settings: Settings) -> int:
+    matcher = _matcher_or_report(kb_dir, settings)
+    if matcher is None:
+        return 1
+    if queries:
+        match_stream(matcher, queries, sys.stdout, jsonl)
+        return 0
+    sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    match_stream(matcher, sys.stdin, sys.stdout, jsonl)
+    return 0
+
+
+def run_eval(set_dir: Path, settings: Settings) -> int:
+    """Print the metrics table for a labelled set laid out like shared/eval/."""
+    kb_dir = set_dir / "kb"
+    queries = set_dir / "queries.tsv"
+    if not queries.exists():
+        print(f"{queries} does not exist (expected kb/ and queries.tsv in {set_dir})", file=sys.stderr)
+        return 2
+    matcher = _matcher_or_report(kb_dir, settings)
+    if matcher is None:
+        return 1
+    labelled = read_labelled(queries, set_dir / "categories.tsv")
+    results = [matcher.match(item.query).as_json() for item in labelled]
+    print(score(labelled, results).table())
+    return 0

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (or from a pipe)")
     chat.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
     chat.add_argument("--user", default="console", help="who is typing (a user id of the console channel)")
+    chat.add_argument(
+        "--fresh", action="store_true", help="keep nothing: a temporary database for this session only"
+    )
 
     match = sub.add_parser("match", help="match queries against a knowledge base")
     match.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
@@ -90,7 +93,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         from bot.commands.chat import run_chat
 
-        return run_chat(settings, kb_dir, args.user)
+        return run_chat(settings, getattr(args, "kb", None), args.user, args.fresh)
     if args.command == "run":
         from bot.commands.run import run_bot
 

@@ -1,6 +1,8 @@
 """All tables; importing this package registers them on ``Base.metadata`` (Alembic needs that)."""
 
+from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.kb import KBEntryTitle, KBVersion
+from bot.storage.models.people import Account, ConversationRow, Person
 
-__all__ = ["Base", "KBEntryTitle", "KBVersion"]
+__all__ = ["Account", "Base", "ConversationRow", "EventRow", "KBEntryTitle", "KBVersion", "Person"]

@@ -1,0 +1,103 @@
+"""The application: settings, database, knowledge base and services wired together once per process."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.analytics.privacy import Pseudonyms, load_salt
+from bot.analytics.recorder import EventRecorder, purge_expired_texts
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.dialogue.service import Branding, DialogueService
+from bot.dialogue.texts import Texts
+from bot.handoff.port import HandoffPort, NoOperators
+from bot.kb.live import LiveKnowledge, Snapshot
+from bot.storage import Database, upgrade
+from bot.storage.models import KBEntryTitle, KBVersion
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    knowledge: LiveKnowledge
+    dialogue: DialogueService
+    texts: Texts
+    clock: Clock
+    recorder: EventRecorder
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        kb_path: Path | None = None,
+        clock: Clock | None = None,
+        handoff: HandoffPort | None = None,
+        texts: Texts | None = None,
+    ) -> App:
+        clock = clock or SystemClock()
+        texts = texts or Texts()
+        db = Database(settings.database_url, echo=settings.database.echo)
+        try:
+            if settings.database.auto_migrate:
+                await upgrade(db.engine)
+            knowledge = LiveKnowledge(
+                kb_path or settings.knowledge_base.path,
+                settings.matcher,
+                cache_dir=settings.bot.data_dir / "cache",
+            )
+            salt = load_salt(
+                settings.analytics.salt.get_secret_value() if settings.analytics.salt else None,
+                settings.bot.data_dir,
+            )
+            recorder = EventRecorder(
+                Pseudonyms(salt), timedelta(days=settings.analytics.unanswered_retention_days)
+            )
+            branding = Branding(settings.bot.name, settings.bot.organisation, settings.bot.privacy_policy_url)
+            dialogue = DialogueService(
+                db, knowledge, texts, recorder, handoff or NoOperators(texts), clock, branding
+            )
+            app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
+            await app.record_kb_version(knowledge.current)
+            await app.purge_expired()
+        except BaseException:
+            await db.dispose()
+            raise
+        return app
+
+    async def record_kb_version(self, snapshot: Snapshot) -> None:
+        """Remember the questions of this base version, so old analytics stay readable."""
+        base = snapshot.base
+        async with self.db.session() as session:
+            exists = await session.scalar(select(KBVersion.id).where(KBVersion.checksum == base.checksum))
+            if exists is not None:
+                return
+            version = KBVersion(
+                checksum=base.checksum, source=base.source, topics=len(base.topics), entries=len(base),
+                loaded_at=self.clock.now(),
+            )
+            session.add(version)
+            await session.flush()
+            session.add_all(
+                KBEntryTitle(version_id=version.id, entry_id=e.id, topic_id=e.topic_id, question=e.question)
+                for e in base.entries.values()
+            )
+
+    async def purge_expired(self) -> int:
+        async with self.db.session() as session:
+            purged = await purge_expired_texts(session, self.clock.now())
+        if purged:
+            log.info("Removed %d question texts past their retention period", purged)
+        return purged
+
+    async def close(self) -> None:
+        await self.db.dispose()

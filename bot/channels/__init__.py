@@ -1,0 +1,1 @@
+"""Channel adapters: they turn platform events into the core's messages and render its replies."""

@@ -1,0 +1,43 @@
+"""``bot chat`` and the console mode of ``bot run``: the whole dialogue without a messenger."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.app import App
+from bot.channels.console import ConsoleChannel
+from bot.config import Settings
+from bot.kb import KnowledgeBaseError
+
+
+async def _chat(settings: Settings, kb_dir: Path | None, user: str) -> int:
+    try:
+        app = await App.create(settings, kb_path=kb_dir)
+    except KnowledgeBaseError as exc:
+        print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
+        return 1
+    try:
+        await ConsoleChannel(app.dialogue.handle, user).run()
+    finally:
+        await app.close()
+    return 0
+
+
+def run_chat(settings: Settings, kb_dir: Path | None, user: str, fresh: bool = False) -> int:
+    """Talk to the bot in this terminal; with ``fresh`` nothing is kept after the session."""
+    if not fresh:
+        return asyncio.run(_chat(settings, kb_dir, user))
+    with tempfile.TemporaryDirectory(prefix="bot-chat-") as tmp:
+        data = Path(tmp)
+        temporary = settings.model_copy(
+            update={
+                "bot": settings.bot.model_copy(update={"data_dir": data}),
+                "database": settings.database.model_copy(
+                    update={"url": f"sqlite+aiosqlite:///{data / 'chat.sqlite3'}"}
+                ),
+            }
+        )
+        return asyncio.run(_chat(temporary, kb_dir, user))

@@ -1,0 +1,513 @@
+"""The dialogue: a pure function from (conversation state, incoming message) to replies, events and
+effects. No I/O here — the service around it loads and saves state and carries out the effects.
+
+Behaviour follows «Государство для бизнеса» 4.6.5: answer when sure, ask "did you mean…?" when not,
+otherwise offer the three most likely answers; after every answer ask whether it helped and, if not,
+offer to rephrase and show other options; an operator is one tap away at every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.analytics.events import Event, Kind
+from bot.dialogue.messages import Button, Incoming, Outgoing
+from bot.dialogue.state import Conversation, Menu, Step
+from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
+from bot.kb.model import Entry, KnowledgeBase
+from bot.matching import Decision, Matcher
+from bot.matching.text import MAX_QUERY_CHARS
+
+SEGMENTS = ("citizen", "business")
+MAX_FAILURES_BEFORE_OPERATOR = 2
+MAX_RELATED = 3
+MAX_TOPIC_BUTTONS = 30
+MAX_QUESTION_LABEL = 60
+
+
+# --- effects: what the service must do beyond replying ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetSegment:
+    segment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    reason: str  # "command", "button", "failures", "words"
+
+
+@dataclass(frozen=True, slots=True)
+class RelayToOperator:
+    message: Incoming
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    pass
+
+
+Effect = SetSegment | Escalate | RelayToOperator | Forget
+
+
+@dataclass(slots=True)
+class Outcome:
+    replies: list[Outgoing] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the dialogue may read: the base and its matcher, the texts, and the time."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+    texts: Texts
+    now: datetime
+    new_id: Callable[[], str]
+    bot_name: str = "Цифровой помощник"
+    organisation: str = ""
+    policy_url: str = ""
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def respond(conv: Conversation, msg: Incoming, ctx: Context) -> Outcome:
+    """Handle one incoming message; ``conv`` is updated in place."""
+    dialog = _Dialog(conv, ctx)
+    dialog.handle(msg)
+    return dialog.out
+
+
+class _Dialog:
+    def __init__(self, conv: Conversation, ctx: Context) -> None:
+        self.conv = conv
+        self.ctx = ctx
+        self.t = ctx.texts
+        self.out = Outcome()
+
+    # --- output helpers -------------------------------------------------------------------------
+
+    def say(
+        self,
+        text: str,
+        actions: list[tuple[str, str]] | None = None,
+        per_row: int = 1,
+        request: str | None = None,
+    ) -> None:
+        """Reply with text and buttons; each button is (label, action), ``per_row`` to a row."""
+        if not actions:
+            self.out.replies.append(Outgoing(text))
+            return
+        menu = self.conv.add_menu([action for _, action in actions], request)
+        buttons = [Button(label, f"{menu.serial}.{i}") for i, (label, _) in enumerate(actions)]
+        rows = tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+        self.out.replies.append(Outgoing(text, rows))
+
+    def event(self, kind: Kind, **fields: object) -> None:
+        fields.setdefault("request", self.conv.request)
+        self.out.events.append(Event(kind, **fields))  # type: ignore[arg-type]
+
+    def effect(self, effect: Effect) -> None:
+        self.out.effects.append(effect)
+
+    def operator_button(self) -> tuple[str, str]:
+        return (self.t.call_operator, "operator")
+
+    # --- dispatch -------------------------------------------------------------------------------
+
+    def handle(self, msg: Incoming) -> None:
+        conv = self.conv
+        if msg.button is not None:
+            self.press(msg.button)
+            return
+        text = (msg.text or "").strip()
+        if text.startswith("/"):
+            self.command(text)
+            return
+        if conv.step == Step.OPERATOR:
+            self.effect(RelayToOperator(msg))
+            return
+        if conv.step == Step.NEW:
+            self.greet()
+        if msg.attachments and not text:
+            self.event(Kind.NON_TEXT, value=",".join(a.value for a in msg.attachments))
+            self.say(self.t.non_text)
+            return
+        if not text:
+            self.say(self.t.empty)
+            return
+        if conv.step == Step.RATE_COMMENT:
+            self.comment(text)
+            return
+        if conv.step == Step.FORGET:
+            self.say(self.t.forget_cancelled)
+        self.ask(text)
+
+    def command(self, text: str) -> None:
+        name = text.split()[0][1:].split("@")[0].lower()
+        if name == "start":
+            self.greet(force=True)
+        elif name == "help":
+            self.say(self.t.help)
+        elif name == "menu":
+            self.topics()
+        elif name == "operator":
+            self.escalate("command")
+        elif name == "profile":
+            self.ask_segment(self.t.format(self.t.profile, who=self._who()))
+        elif name in ("forget", "delete"):
+            self.conv.step = Step.FORGET
+            self.say(self.t.forget_confirm, [(self.t.forget_yes, "forget:yes"), (self.t.forget_no, "forget:no")], 2)
+        else:
+            self.say(self.t.unknown_command)
+
+    def press(self, payload: str) -> None:
+        found = self.conv.resolve(payload)
+        if found is None:
+            self.event(Kind.STALE_BUTTON)
+            self.say(self.t.stale_button)
+            return
+        action, menu = found
+        kind, _, arg = action.partition(":")
+        handler = getattr(self, f"on_{kind}", None)
+        if handler is None:
+            self.event(Kind.STALE_BUTTON)
+            self.say(self.t.stale_button)
+            return
+        handler(arg, menu)
+
+    # --- greeting and profile -------------------------------------------------------------------
+
+    def greet(self, force: bool = False) -> None:
+        if self.conv.step != Step.NEW and not force:
+            return
+        greeting = self.t.format(
+            self.t.greeting,
+            name=self.ctx.bot_name,
+            organisation=self.ctx.organisation,
+            policy_url=self.ctx.policy_url,
+        )
+        self.out.replies.append(Outgoing(greeting))
+        self.conv.step = Step.IDLE
+        self.ask_segment(self.t.ask_segment)
+
+    def ask_segment(self, text: str) -> None:
+        self.conv.step = Step.SEGMENT
+        self.say(
+            text,
+            [
+                (self.t.segment_citizen, "seg:citizen"),
+                (self.t.segment_business, "seg:business"),
+                (self.t.segment_skip, "seg:skip"),
+            ],
+            per_row=2,
+        )
+
+    def _who(self) -> str:
+        return {
+            "citizen": self.t.profile_who_citizen,
+            "business": self.t.profile_who_business,
+        }.get(self.conv.segment or "", self.t.profile_who_none)
+
+    def on_seg(self, arg: str, menu: Menu) -> None:
+        segment = arg if arg in SEGMENTS else None
+        if arg != "skip" or self.conv.segment is None:
+            self.conv.segment = segment
+            self.effect(SetSegment(segment))
+            self.event(Kind.SEGMENT, value=segment or "none")
+        saved = {"citizen": self.t.segment_saved_citizen, "business": self.t.segment_saved_business}
+        self.say(saved.get(self.conv.segment or "", self.t.segment_saved_none))
+        if self.conv.step == Step.SEGMENT:
+            self.conv.step = Step.IDLE
+            self.say(self.t.segment_now_ask)
+
+    # --- questions ------------------------------------------------------------------------------
+
+    def ask(self, text: str) -> None:
+        conv = self.conv
+        conv.start_thread(self.ctx.new_id(), text[:MAX_QUERY_CHARS])
+        if len(text) > MAX_QUERY_CHARS:
+            self.say(self.t.too_long)
+        result = self.ctx.matcher.match(text, limit=6)
+        conv.candidates = [c.id for c in result.top if c.id in self.ctx.kb.entries]
+        thread = conv.thread()
+        if thread is not None:
+            thread.decision = result.decision.value
+        self.event(
+            Kind.REQUEST,
+            decision=result.decision.value,
+            score=result.best.score if result.best else 0.0,
+            candidates=tuple((c.id, c.score) for c in result.top[:3]),
+        )
+        top = conv.candidates[:3]
+        if result.decision == Decision.ANSWER and top:
+            self.answer(top[0], via="match")
+        elif result.decision == Decision.CONFIRM and top:
+            entry = self.ctx.kb.entries[top[0]]
+            conv.entry = entry.id
+            conv.step = Step.CONFIRM
+            self.say(
+                self.t.format(self.t.confirm, question=entry.question),
+                [(self.t.yes, f"confirm:{entry.id}"), (self.t.no, "confirm:no"), self.operator_button()],
+                per_row=2,
+            )
+        elif result.decision == Decision.SUGGEST and top:
+            self.offer(top[:3], self.t.suggest)
+        else:
+            self.nothing_found(text)
+
+    def nothing_found(self, text: str) -> None:
+        self.conv.failures += 1
+        self.event(Kind.UNANSWERED, value="none", text=text[:MAX_QUERY_CHARS])
+        if self.conv.failures >= MAX_FAILURES_BEFORE_OPERATOR:
+            self.propose_operator()
+            return
+        self.conv.step = Step.IDLE
+        topics = self.ctx.kb.topics_for(self.conv.segment)[:6]
+        actions = [(t.title, f"topic:{t.id}") for t in topics]
+        self.say(self.t.not_found, [*actions, self.operator_button()])
+
+    def offer(self, entry_ids: list[str], text: str) -> None:
+        self.conv.step = Step.CHOICE
+        actions = [(_label(self.ctx.kb.entries[i].question), f"entry:{i}") for i in entry_ids]
+        self.say(text, [*actions, (self.t.other, "other"), self.operator_button()])
+
+    def answer(self, entry_id: str, via: str) -> None:
+        conv = self.conv
+        entry = self.ctx.kb.entries[entry_id]
+        conv.entry = entry.id
+        if entry.id not in conv.shown:
+            conv.shown.append(entry.id)
+        conv.feedback_done = False
+        conv.step = Step.FEEDBACK
+        thread = conv.thread()
+        if thread is not None:
+            thread.entry = entry.id
+        self.event(Kind.ANSWER, entry=entry.id, via=via)
+        related = [r for r in entry.related if r in self.ctx.kb.entries][:MAX_RELATED]
+        body = _answer_text(entry, conv.segment, self.t)
+        if related:
+            self.say(
+                body,
+                [(_label(self.ctx.kb.entries[r].question), f"related:{r}") for r in related],
+            )
+        else:
+            self.say(body)
+        self.say(
+            self.t.helped_question,
+            [(self.t.yes, "helped:yes"), (self.t.no, "helped:no"), self.operator_button()],
+            per_row=2,
+        )
+
+    # --- button actions -------------------------------------------------------------------------
+
+    def _current(self, menu: Menu) -> bool:
+        """Whether a button belongs to the question thread the person is in now."""
+        return menu.request is not None and menu.request == self.conv.request
+
+    def on_entry(self, arg: str, menu: Menu) -> None:
+        if arg not in self.ctx.kb.entries:
+            self.say(self.t.stale_button)
+            return
+        if not self._current(menu) or self.conv.step not in (Step.CHOICE, Step.FEEDBACK, Step.CONFIRM):
+            # an older list: still a fine way to open an answer, as a new thread
+            self.conv.start_thread(self.ctx.new_id(), self.ctx.kb.entries[arg].question)
+        self.answer(arg, via="choice")
+
+    def on_related(self, arg: str, menu: Menu) -> None:
+        if arg not in self.ctx.kb.entries:
+            self.say(self.t.stale_button)
+            return
+        self.conv.start_thread(self.ctx.new_id(), self.ctx.kb.entries[arg].question)
+        self.answer(arg, via="related")
+
+    def on_browse(self, arg: str, menu: Menu) -> None:
+        if arg not in self.ctx.kb.entries:
+            self.say(self.t.stale_button)
+            return
+        self.conv.start_thread(self.ctx.new_id(), self.ctx.kb.entries[arg].question)
+        self.answer(arg, via="browse")
+
+    def on_confirm(self, arg: str, menu: Menu) -> None:
+        if not self._current(menu) or self.conv.step != Step.CONFIRM:
+            self.say(self.t.already_answered)
+            return
+        if arg != "no" and arg in self.ctx.kb.entries:
+            self.answer(arg, via="confirm")
+            return
+        self.failed("confirm_no")
+
+    def on_helped(self, arg: str, menu: Menu) -> None:
+        conv = self.conv
+        if not self._current(menu) or conv.feedback_done:
+            self.say(self.t.already_answered)
+            return
+        conv.feedback_done = True
+        thread = conv.thread()
+        if thread is not None:
+            thread.helped = arg
+        self.event(Kind.FEEDBACK, entry=conv.entry, value="yes" if arg == "yes" else "no")
+        if arg == "yes":
+            conv.failures = 0
+            conv.step = Step.IDLE
+            self.say(self.t.glad)
+            self.start_rating()
+        else:
+            self.failed("no")
+
+    def on_other(self, arg: str, menu: Menu) -> None:
+        if not self._current(menu) or self.conv.step != Step.CHOICE:
+            self.say(self.t.after_other, [self.operator_button()])
+            return
+        self.failed("other")
+
+    def failed(self, reason: str) -> None:
+        """The answer or the options did not fit: rephrase, show other options, then an operator."""
+        conv = self.conv
+        conv.failures += 1
+        self.event(Kind.UNANSWERED, value=reason, text=conv.query)
+        if conv.failures >= MAX_FAILURES_BEFORE_OPERATOR:
+            self.propose_operator()
+            return
+        rest = [c for c in conv.candidates if c not in conv.shown and c != conv.entry][:3]
+        if rest and reason != "other":
+            self.offer(rest, self.t.rephrase_with_options)
+        else:
+            conv.step = Step.IDLE
+            text = self.t.after_other if reason == "other" else self.t.rephrase
+            self.say(text, [self.operator_button()])
+
+    def propose_operator(self) -> None:
+        self.conv.step = Step.IDLE
+        self.event(Kind.ESCALATION, value="offered")
+        self.say(self.t.offer_operator, [self.operator_button(), (self.t.topics_button, "topics")])
+
+    def on_operator(self, arg: str, menu: Menu) -> None:
+        self.escalate("button")
+
+    def escalate(self, reason: str) -> None:
+        """Ask the operators' desk to take the conversation; the question counts as unanswered."""
+        conv = self.conv
+        self.event(Kind.ESCALATION, value=reason)
+        thread = conv.thread()
+        if conv.query and thread is not None and thread.helped != "yes":
+            self.event(Kind.UNANSWERED, value="escalation", text=conv.query)
+        self.effect(Escalate(reason))
+
+    def on_topics(self, arg: str, menu: Menu) -> None:
+        self.topics()
+
+    def topics(self) -> None:
+        topics = self.ctx.kb.topics_for(self.conv.segment)
+        self.say(self.t.menu, [(t.title, f"topic:{t.id}") for t in topics])
+
+    def on_topic(self, arg: str, menu: Menu) -> None:
+        topic = self.ctx.kb.topic(arg)
+        if topic is None:
+            self.say(self.t.stale_button)
+            return
+        self.event(Kind.BROWSE, value=topic.id)
+        entries = self.ctx.kb.entries_for(topic.id, self.conv.segment)[:MAX_TOPIC_BUTTONS]
+        if not entries:
+            self.say(self.t.topic_empty, [(self.t.back_to_topics, "topics")])
+            return
+        actions = [(_label(e.question), f"browse:{e.id}") for e in entries]
+        self.say(self.t.format(self.t.topic, topic=topic.title), [*actions, (self.t.back_to_topics, "topics")])
+
+    def on_forget(self, arg: str, menu: Menu) -> None:
+        if self.conv.step != Step.FORGET or menu.serial != self.conv.latest_serial:
+            self.say(self.t.stale_button)
+            return
+        if arg == "yes":
+            self.effect(Forget())
+            self.out.replies.append(Outgoing(self.t.forgotten, remove_buttons=True))
+        else:
+            self.conv.step = Step.IDLE
+            self.say(self.t.forget_cancelled)
+
+    # --- satisfaction (section 6 scales) --------------------------------------------------------
+
+    def start_rating(self) -> None:
+        conv = self.conv
+        request = conv.request
+        if request is None or request in conv.rated:
+            return
+        conv.rating_for = request
+        conv.step = Step.RATE_SATISFACTION
+        scale = list(zip(self.t.satisfaction_scale, SATISFACTION_VALUES, strict=True))
+        actions = [(label, f"sat:{value}") for label, value in scale]
+        self.say(self.t.satisfaction_question, [*actions, (self.t.skip, "rate:skip")], 1, request)
+
+    def _rating_live(self, menu: Menu) -> bool:
+        return (
+            self.conv.rating_for is not None
+            and menu.request == self.conv.rating_for
+            and self.conv.rating_for not in self.conv.rated
+        )
+
+    def on_sat(self, arg: str, menu: Menu) -> None:
+        if not self._rating_live(menu) or self.conv.step != Step.RATE_SATISFACTION or arg not in "1234":
+            self.say(self.t.rating_done)
+            return
+        self.event(Kind.SATISFACTION, request=self.conv.rating_for, entry=self.conv.entry, value=arg)
+        self.ask_ease()
+
+    def ask_ease(self) -> None:
+        self.conv.step = Step.RATE_EASE
+        scale = list(zip(self.t.ease_scale, EASE_VALUES, strict=True))
+        actions = [(label, f"ease:{value}") for label, value in scale]
+        self.say(self.t.ease_question, [*actions, (self.t.skip, "rate:skip")], 2, self.conv.rating_for)
+
+    def on_ease(self, arg: str, menu: Menu) -> None:
+        if not self._rating_live(menu) or self.conv.step != Step.RATE_EASE or arg not in "1234":
+            self.say(self.t.rating_done)
+            return
+        self.event(Kind.EASE, request=self.conv.rating_for, entry=self.conv.entry, value=arg)
+        self.ask_comment()
+
+    def ask_comment(self) -> None:
+        self.conv.step = Step.RATE_COMMENT
+        self.say(self.t.comment_question, [(self.t.skip, "rate:skip")], 1, self.conv.rating_for)
+
+    def on_rate(self, arg: str, menu: Menu) -> None:
+        if not self._rating_live(menu):
+            self.say(self.t.rating_done)
+            return
+        step = self.conv.step
+        if step == Step.RATE_SATISFACTION:
+            self.ask_ease()
+        elif step == Step.RATE_EASE:
+            self.ask_comment()
+        else:
+            self.finish_rating()
+
+    def comment(self, text: str) -> None:
+        self.event(Kind.COMMENT, request=self.conv.rating_for, entry=self.conv.entry, text=text[:MAX_QUERY_CHARS])
+        self.finish_rating()
+
+    def finish_rating(self) -> None:
+        conv = self.conv
+        if conv.rating_for is not None:
+            conv.mark_rated(conv.rating_for)
+        conv.rating_for = None
+        conv.step = Step.IDLE
+        self.say(self.t.thanks_for_rating)
+
+
+def _label(question: str) -> str:
+    question = question.strip()
+    return question if len(question) <= MAX_QUESTION_LABEL else question[: MAX_QUESTION_LABEL - 1] + "…"
+
+
+def _answer_text(entry: Entry, segment: str | None, texts: Texts) -> str:
+    body = entry.answer_text(segment).strip()
+    if entry.links:
+        lines = [f"- [{link.title or link.url}]({link.url})" for link in entry.links]
+        body += f"\n\n{texts.links}\n" + "\n".join(lines)
+    return body

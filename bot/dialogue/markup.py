@@ -1,0 +1,136 @@
+"""The knowledge base's small Markdown subset (**bold**, [text](url), "- " lists) and its renderings."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|\[(?P<label>[^\]\n]+)\]\((?P<url>https?://[^\s)]+)\)")
+_ITEM = re.compile(r"^\s*[-•]\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    kind: str  # "text" | "bold" | "link"
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    spans: tuple[Span, ...]
+    item: bool = False  # a "- " list line
+
+
+def parse(text: str) -> list[Line]:
+    """Lines of spans; anything that is not valid markup stays literal text."""
+    lines: list[Line] = []
+    for raw in text.strip("\n").split("\n"):
+        item = bool(_ITEM.match(raw))
+        body = _ITEM.sub("", raw, count=1) if item else raw
+        spans: list[Span] = []
+        position = 0
+        for m in _INLINE.finditer(body):
+            if m.start() > position:
+                spans.append(Span("text", body[position : m.start()]))
+            if m.group("bold") is not None:
+                spans.append(Span("bold", m.group("bold")))
+            else:
+                spans.append(Span("link", m.group("label"), m.group("url")))
+            position = m.end()
+        if position < len(body):
+            spans.append(Span("text", body[position:]))
+        lines.append(Line(tuple(spans), item))
+    return lines
+
+
+def to_telegram_html(text: str) -> str:
+    """Telegram HTML: every piece of text escaped, so a reply never breaks the parser."""
+    out: list[str] = []
+    for line in parse(text):
+        parts = ["• "] if line.item else []
+        for span in line.spans:
+            if span.kind == "bold":
+                parts.append(f"<b>{html.escape(span.text, quote=False)}</b>")
+            elif span.kind == "link":
+                parts.append(f'<a href="{html.escape(span.url, quote=True)}">{html.escape(span.text, quote=False)}</a>')
+            else:
+                parts.append(html.escape(span.text, quote=False))
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+def to_plain(text: str) -> str:
+    """Readable plain text (VK, console): bold unmarked, links spelled out as «label: url»."""
+    out: list[str] = []
+    for line in parse(text):
+        parts = ["• "] if line.item else []
+        for span in line.spans:
+            if span.kind == "link":
+                parts.append(span.text if span.text == span.url else f"{span.text} ({span.url})")
+            else:
+                parts.append(span.text)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Split a message into parts of at most ``limit`` characters at paragraph boundaries,
+    then at line ends, then at sentence ends, then at spaces; never inside markup of one line."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for block in _blocks(text, limit):
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                parts.append(current)
+            current = block
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _blocks(text: str, limit: int) -> list[str]:
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        if len(paragraph) <= limit:
+            blocks.append(paragraph)
+            continue
+        for piece in _pack(paragraph.split("\n"), "\n", limit):
+            if len(piece) <= limit:
+                blocks.append(piece)
+                continue
+            sentences = re.split(r"(?<=[.!?…])\s+", piece)
+            for chunk in _pack(sentences, " ", limit):
+                if len(chunk) <= limit:
+                    blocks.append(chunk)
+                else:
+                    blocks.extend(_pack(chunk.split(" "), " ", limit, hard=True))
+    return blocks
+
+
+def _pack(pieces: list[str], glue: str, limit: int, hard: bool = False) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for piece in pieces:
+        while hard and len(piece) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(piece[:limit])
+            piece = piece[limit:]
+        candidate = f"{current}{glue}{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                out.append(current)
+            current = piece
+    if current:
+        out.append(current)
+    return out

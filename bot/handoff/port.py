@@ -1,0 +1,47 @@
+"""What the dialogue needs from an operators' desk; ``NoOperators`` when none is configured."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dialogue.messages import Incoming, Outgoing
+from bot.dialogue.state import Conversation
+from bot.dialogue.texts import Texts
+from bot.people.repository import AccountInfo
+
+
+class HandoffPort(Protocol):
+    async def escalate(
+        self, session: AsyncSession, account: AccountInfo, conv: Conversation, reason: str
+    ) -> list[Outgoing]:
+        """Open (or find) the person's case; may switch ``conv`` to the operator step."""
+
+    async def relay(
+        self, session: AsyncSession, account: AccountInfo, conv: Conversation, message: Incoming
+    ) -> list[Outgoing]:
+        """Pass a message written during a case to the operators."""
+
+    async def forget(self, session: AsyncSession, account: AccountInfo) -> None:
+        """The person deleted their data: close and anonymise their cases."""
+
+
+class NoOperators:
+    """No operators' desk is configured: say how else to reach the administration."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    async def escalate(
+        self, session: AsyncSession, account: AccountInfo, conv: Conversation, reason: str
+    ) -> list[Outgoing]:
+        return [Outgoing(self.texts.no_operators)]
+
+    async def relay(
+        self, session: AsyncSession, account: AccountInfo, conv: Conversation, message: Incoming
+    ) -> list[Outgoing]:
+        return [Outgoing(self.texts.no_operators)]
+
+    async def forget(self, session: AsyncSession, account: AccountInfo) -> None:
+        return None

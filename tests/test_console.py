@@ -1,0 +1,77 @@
+"""The console channel, as a person (and a script) uses it from the README."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+SCRIPT = "\n".join([
+    "/start",
+    "#2",  # Предприниматель
+    "как открыть ипшку",
+    "#4",  # Да (after three related entries)
+    "#1",  # Удовлетворён
+    "#1",  # Легко
+    "Спасибо, всё понятно",
+    "#99",
+    "абырвалг",
+]) + "\n"
+
+
+def run(args: list[str], stdin: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT,
+        env=env, check=False, timeout=120,
+    )
+
+
+def test_chat_from_a_pipe_plays_a_whole_dialogue() -> None:
+    proc = run(["chat", "--fresh"], SCRIPT)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Здравствуйте!" in out
+    assert "[1] Гражданин   [2] Предприниматель" in out
+    assert "Буду отвечать для предпринимателей" in out
+    assert "Р21001" in out
+    assert "[4] Да   [5] Нет" in out
+    assert "Насколько вы удовлетворены ответом?" in out
+    assert "Легко ли было решить вопрос?" in out
+    assert "Спасибо за оценку!" in out
+    assert "Нет кнопки с номером 99." in out
+    assert "Не нашёл ответа" in out
+    assert "Traceback" not in proc.stderr
+
+
+def test_chat_with_another_knowledge_base(tmp_path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "one.yaml").write_text(
+        "category: Проверка\nentries:\n  - id: ping\n    question: Как проверить бота?\n"
+        "    paraphrases: [проверка бота]\n    answer: Бот работает.\n",
+        "utf-8",
+    )
+    proc = run(["chat", "--fresh", "--kb", str(kb)], "/start\n#3\nпроверка бота\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Бот работает." in proc.stdout
+
+
+def test_chat_refuses_a_broken_base(tmp_path) -> None:
+    (tmp_path / "bad.yaml").write_text("category: x\n", "utf-8")
+    proc = run(["chat", "--fresh", "--kb", str(tmp_path)], "привет\n")
+    assert proc.returncode == 1
+    assert "bad.yaml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_run_without_tokens_starts_the_console(tmp_path) -> None:
+    env = {"BOT_BOT__DATA_DIR": str(tmp_path / "data")}
+    proc = run(["run"], "как записаться в мфц\n", env)
+    assert proc.returncode == 0, proc.stderr
+    assert "консольный режим" in proc.stderr
+    assert "МФЦ" in proc.stdout
+    assert (tmp_path / "data" / "bot.sqlite3").exists()

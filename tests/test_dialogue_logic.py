@@ -1,0 +1,364 @@
+"""Every branch of the dialogue, on the pure logic with a scripted matcher (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import count
+
+import pytest
+
+from bot.analytics.events import Kind
+from bot.dialogue.logic import Context, Escalate, Forget, Outcome, RelayToOperator, SetSegment, respond
+from bot.dialogue.messages import Attachment, Incoming, Outgoing, UserRef
+from bot.dialogue.state import Conversation, Step
+from bot.dialogue.texts import Texts
+from bot.kb import load_knowledge_base
+from tests.dialogue_helpers import DIALOGUE_KB, Person, ScriptedMatcher
+
+TEXTS = Texts()
+SCRIPT = {
+    "как открыть ип": ("answer", ["ip-open", "ip-close"]),
+    "открыть ипшку": ("confirm", ["ip-open", "ip-close", "tax-choice"]),
+    "ип": ("suggest", ["ip-open", "ip-close", "tax-choice"]),
+    "паспорт": ("answer", ["passport-replace", "passport-lost"]),
+    "субсидия": ("answer", ["utilities-subsidy"]),
+}
+
+
+class Harness:
+    """The pure dialogue with its state kept between calls, as the service would keep it."""
+
+    def __init__(self) -> None:
+        self.conv = Conversation()
+        self.ids = count(1)
+        self.outcomes: list[Outcome] = []
+        self.ctx = Context(
+            kb=load_knowledge_base(DIALOGUE_KB),
+            matcher=ScriptedMatcher(SCRIPT),  # type: ignore[arg-type]
+            texts=TEXTS,
+            now=datetime(2026, 11, 23, tzinfo=UTC),
+            new_id=lambda: f"r{next(self.ids)}",
+            bot_name="Помощник",
+            organisation="администрации",
+            policy_url="https://example.org/privacy",
+        )
+
+    async def handle(self, message: Incoming) -> list[Outgoing]:
+        outcome = respond(self.conv, message, self.ctx)
+        self.outcomes.append(outcome)
+        for effect in outcome.effects:
+            if isinstance(effect, SetSegment):
+                self.conv.segment = effect.segment
+        return outcome.replies
+
+    @property
+    def last(self) -> Outcome:
+        return self.outcomes[-1]
+
+    def kinds(self) -> list[Kind]:
+        return [e.kind for o in self.outcomes for e in o.events]
+
+
+@pytest.fixture
+def h() -> Harness:
+    return Harness()
+
+
+@pytest.fixture
+def person(h: Harness) -> Person:
+    return Person(h.handle)
+
+
+async def test_start_greets_and_asks_for_segment(h: Harness, person: Person) -> None:
+    await person.say("/start")
+    assert "Здравствуйте! Я Помощник администрации" in person.text()
+    assert "https://example.org/privacy" in person.text()
+    assert person.labels() == ["Гражданин", "Предприниматель", "Пропустить"]
+    assert h.conv.step == Step.SEGMENT
+    await person.press("Предприниматель")
+    assert h.last.effects == [SetSegment("business")]
+    assert "для предпринимателей" in person.text()
+    assert h.conv.step == Step.IDLE
+
+
+async def test_first_message_is_a_question_greets_then_answers(h: Harness, person: Person) -> None:
+    await person.say("как открыть ип")
+    text = person.text()
+    assert text.index("Здравствуйте") < text.index("Р21001")
+    assert "Гражданин" in person.labels() and "Да" in person.labels()
+    assert h.conv.step == Step.FEEDBACK
+
+
+async def test_skip_segment_keeps_universal_profile(h: Harness, person: Person) -> None:
+    await person.say("/start")
+    await person.press("Пропустить")
+    assert h.conv.segment is None
+    assert "для всех" in person.text()
+
+
+async def test_profile_changes_segment_and_answers_follow_it(h: Harness, person: Person) -> None:
+    await person.say("/start")
+    await person.press("Гражданин")
+    await person.say("субсидия")
+    assert "соцзащите" in person.text()
+    await person.say("/profile")
+    assert "для граждан" in person.text()
+    await person.press("Предприниматель")
+    await person.say("субсидия")
+    assert "не для организаций" in person.text()
+
+
+async def test_answer_then_helped_yes_then_satisfaction_ease_and_comment(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    answer, helped = person.last
+    assert "**Госуслугах**" in answer.text and "https://www.gosuslugi.ru/" in answer.text
+    assert [b.text for b in answer.all_buttons()] == ["Что делать, если потерял паспорт?"]  # related
+    assert [b.text for b in helped.all_buttons()] == ["Да", "Нет", "Позвать оператора"]
+    await person.press("Да")
+    assert person.labels() == [*TEXTS.satisfaction_scale, "Пропустить"]
+    await person.press("Скорее удовлетворён")
+    assert person.labels() == [*TEXTS.ease_scale, "Пропустить"]
+    await person.press("Легко")
+    assert h.conv.step == Step.RATE_COMMENT
+    await person.say("Всё понятно, спасибо!")
+    assert TEXTS.thanks_for_rating in person.text()
+    events = [e for o in h.outcomes for e in o.events]
+    assert [(e.kind, e.value) for e in events if e.kind in (Kind.SATISFACTION, Kind.EASE)] == [
+        (Kind.SATISFACTION, "3"),
+        (Kind.EASE, "4"),
+    ]
+    comment = next(e for e in events if e.kind == Kind.COMMENT)
+    assert comment.text == "Всё понятно, спасибо!" and comment.request == "r1"
+    assert h.conv.step == Step.IDLE
+
+
+async def test_rating_is_never_asked_twice_for_one_question(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    helped = person.last
+    await person.press("Да")
+    scale = person.last
+    await person.press("Удовлетворён")
+    await person.press("Пропустить")  # ease
+    await person.press("Пропустить")  # comment
+    await person.press("Удовлетворён", in_reply=scale)  # the old scale again
+    assert TEXTS.rating_done in person.text()
+    await person.press("Да", in_reply=helped)  # "helped" twice
+    assert TEXTS.already_answered in person.text()
+    assert h.kinds().count(Kind.SATISFACTION) == 1
+    assert h.kinds().count(Kind.FEEDBACK) == 1
+
+
+async def test_related_entry_opens_a_new_thread(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    await person.press("Что делать, если потерял паспорт?")
+    assert "заявление об утрате" in person.text()
+    answers = [e for o in h.outcomes for e in o.events if e.kind == Kind.ANSWER]
+    assert [(a.entry, a.via) for a in answers] == [("passport-replace", "match"), ("passport-lost", "related")]
+    assert answers[0].request != answers[1].request
+
+
+async def test_confirm_yes_shows_the_answer(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("открыть ипшку")
+    assert person.text() == "Вы имели в виду: «Как открыть ИП?»?"
+    assert h.conv.step == Step.CONFIRM
+    await person.press("Да")
+    assert "Р21001" in person.text()
+
+
+async def test_confirm_no_offers_the_other_likely_answers(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("открыть ипшку")
+    await person.press("Нет")
+    assert TEXTS.rephrase_with_options in person.text()
+    assert person.labels() == ["Как закрыть ИП?", "Какой налоговый режим выбрать?", "Другое", "Позвать оператора"]
+    assert h.conv.step == Step.CHOICE
+
+
+async def test_suggest_offers_three_plus_other_and_operator(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("ип")
+    assert person.labels() == [
+        "Как открыть ИП?", "Как закрыть ИП?", "Какой налоговый режим выбрать?", "Другое", "Позвать оператора",
+    ]
+    await person.press("Как закрыть ИП?")
+    assert "Р26001" in person.text()
+    answer = next(e for e in h.last.events if e.kind == Kind.ANSWER)
+    assert answer.via == "choice" and answer.request == "r1"
+
+
+async def test_other_asks_to_rephrase_and_second_failure_offers_an_operator(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("ип")
+    await person.press("Другое")
+    assert TEXTS.after_other in person.text()
+    await person.say("что-то совсем непонятное")
+    assert TEXTS.offer_operator in person.text()
+    assert "Позвать оператора" in person.labels()
+    unanswered = [e for o in h.outcomes for e in o.events if e.kind == Kind.UNANSWERED]
+    assert [(u.value, u.text) for u in unanswered] == [("other", "ип"), ("none", "что-то совсем непонятное")]
+
+
+async def test_no_after_answer_then_again_offers_operator(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("как открыть ип")
+    await person.press("Нет")
+    assert TEXTS.rephrase_with_options in person.text()
+    assert "Как закрыть ИП?" in person.labels()
+    await person.press("Как закрыть ИП?")
+    await person.press("Нет")
+    assert TEXTS.offer_operator in person.text()
+    await person.press("Позвать оператора")
+    assert h.last.effects == [Escalate("button")]
+
+
+async def test_nothing_found_shows_topics_and_operator(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("рецепт блинов")
+    assert TEXTS.not_found in person.text()
+    assert person.labels() == ["Для бизнеса", "Для граждан", "Позвать оператора"]
+    await person.press("Для бизнеса")
+    assert person.labels()[:3] == ["Как открыть ИП?", "Как закрыть ИП?", "Какой налоговый режим выбрать?"]
+    await person.press("Как открыть ИП?")
+    assert "Р21001" in person.text()
+    assert next(e for e in h.last.events if e.kind == Kind.ANSWER).via == "browse"
+
+
+async def test_browse_menu_respects_segment(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    h.conv.segment = "citizen"
+    await person.say("/menu")
+    assert person.labels() == ["Для граждан"]
+    await person.press("Для граждан")
+    assert "« Темы" in person.labels()
+    await person.press("« Темы")
+    assert person.labels() == ["Для граждан"]
+
+
+@pytest.mark.parametrize("step", list(Step))
+async def test_help_menu_and_operator_work_in_every_state(h: Harness, person: Person, step: Step) -> None:
+    if step == Step.NEW:
+        return
+    h.conv.step = step
+    await person.say("/help")
+    assert "/operator" in person.text()
+    await person.say("/menu")
+    assert "Для граждан" in person.labels()
+    await person.say("/operator")
+    assert h.last.effects == [Escalate("command")]
+
+
+async def test_operator_step_relays_text_and_files(h: Harness, person: Person) -> None:
+    h.conv.step = Step.OPERATOR
+    await person.say("у меня вопрос к сотруднику")
+    assert isinstance(h.last.effects[0], RelayToOperator)
+    await person.send(Attachment.PHOTO)
+    assert isinstance(h.last.effects[0], RelayToOperator)
+
+
+@pytest.mark.parametrize(
+    "kinds", [(Attachment.PHOTO,), (Attachment.VOICE,), (Attachment.STICKER,), (Attachment.LOCATION,)]
+)
+async def test_non_text_gets_a_polite_explanation(h: Harness, person: Person, kinds) -> None:
+    h.conv.step = Step.IDLE
+    await person.send(*kinds)
+    assert person.text() == TEXTS.non_text
+    assert h.last.events[0].kind == Kind.NON_TEXT
+
+
+async def test_photo_with_caption_is_a_question(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.send(Attachment.PHOTO, text="паспорт")
+    assert "Госуслугах" in person.text()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+async def test_empty_messages(h: Harness, person: Person, text: str) -> None:
+    h.conv.step = Step.IDLE
+    await person.say(text)
+    assert person.text() == TEXTS.empty
+    assert h.conv.request is None
+
+
+async def test_very_long_message_is_read_from_its_start(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт " * 1300)  # ~10 000 characters
+    assert person.text().startswith(TEXTS.too_long)
+    assert len(h.conv.query or "") <= 2000
+
+
+async def test_control_characters_do_not_break_anything(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("\x00\x07\x1b[31mпривет\u202e")
+    assert person.last  # some reply, no exception
+    assert h.conv.step in (Step.IDLE, Step.CHOICE, Step.CONFIRM, Step.FEEDBACK)
+
+
+@pytest.mark.parametrize("payload", ["999.0", "garbage", "1.99", "", "-1.0", "1." + "9" * 80])
+async def test_forged_or_stale_buttons_are_refused(h: Harness, person: Person, payload: str) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    before = (h.conv.step, h.conv.request)
+    await person.press_payload(payload)
+    assert person.text() == TEXTS.stale_button
+    assert (h.conv.step, h.conv.request) == before
+
+
+async def test_an_old_buttons_beyond_history_are_stale(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    first = person.last
+    for _ in range(6):
+        await person.say("как открыть ип")
+    await person.press("Да", in_reply=first)
+    assert person.text() == TEXTS.stale_button
+
+
+async def test_old_helped_button_after_a_new_question_does_not_rate_the_new_one(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    old = person.last
+    await person.say("как открыть ип")
+    await person.press("Да", in_reply=old)
+    assert person.text() == TEXTS.already_answered
+    assert h.conv.step == Step.FEEDBACK and not h.conv.feedback_done
+
+
+async def test_unknown_command(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("/dance")
+    assert person.text() == TEXTS.unknown_command
+
+
+async def test_forget_asks_first_and_can_be_cancelled(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("/forget")
+    await person.press("Не удалять")
+    assert person.text() == TEXTS.forget_cancelled
+    assert not any(isinstance(e, Forget) for e in h.last.effects)
+    await person.say("/forget")
+    await person.press("Удалить")
+    assert h.last.effects == [Forget()]
+
+
+async def test_state_round_trips_through_json(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("ип")
+    restored = Conversation.from_json(h.conv.to_json(), h.conv.segment)
+    assert restored == h.conv
+    assert Conversation.from_json({"step": "no-such-step"}).step == Step.IDLE
+
+
+def test_payload_fits_telegram_callback_limit() -> None:
+    conv = Conversation()
+    conv.serial = 999_999_998
+    menu = conv.add_menu(["a"] * 30)
+    assert len(f"{menu.serial}.{len(menu.actions) - 1}".encode()) <= 64
+    assert conv.resolve(f"{menu.serial}.29") == ("a", menu)
+
+
+def test_user_key() -> None:
+    assert UserRef("telegram", "42").key == "telegram:42"

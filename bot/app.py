@@ -93,11 +93,12 @@ class App:
             )
 
     async def purge_expired(self) -> int:
-        async with self.db.session() as session:
-            purged = await purge_expired_texts(session, self.clock.now())
+        async with self.db.transaction() as conn:
+            purged = await purge_expired_texts(conn, self.clock.now())
         if purged:
             log.info("Removed %d question texts past their retention period", purged)
         return purged
 
     async def close(self) -> None:
+        await self.dialogue.close()
         await self.db.dispose()

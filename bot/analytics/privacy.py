@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ class Pseudonyms:
         if len(salt) < 16:
             raise ValueError("the analytics salt must be at least 16 bytes")
         self._salt = salt
+        self.person = lru_cache(maxsize=50_000)(self._person)
 
-    def person(self, person_id: int) -> str:
+    def _person(self, person_id: int) -> str:
         return hmac.new(self._salt, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 

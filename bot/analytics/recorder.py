@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.events import Event
 from bot.analytics.privacy import Pseudonyms, scrub
 from bot.storage.models import EventRow
+
+_events = EventRow.__table__
 
 
 class EventRecorder:
@@ -24,13 +26,12 @@ class EventRecorder:
         self,
         events: Sequence[Event],
         *,
-        person_id: int,
+        person: str,
         channel: str,
         segment: str | None,
         kb_version: str | None,
         now: datetime,
     ) -> list[dict[str, object]]:
-        person = self.pseudonyms.person(person_id)
         rows = []
         for event in events:
             text = scrub(event.text) if event.text else None
@@ -53,16 +54,21 @@ class EventRecorder:
             })
         return rows
 
-    async def write(self, session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    async def write(self, conn: AsyncConnection, rows: list[dict[str, object]]) -> None:
         if rows:
-            await session.execute(insert(EventRow), rows)
+            await conn.execute(insert(_events), rows)
 
 
-async def purge_expired_texts(session: AsyncSession, now: datetime) -> int:
+async def purge_expired_texts(conn: AsyncConnection, now: datetime) -> int:
     """Drop the texts of unanswered questions and comments whose retention period is over."""
-    result = await session.execute(
-        update(EventRow)
-        .where(EventRow.text_expires_at.is_not(None), EventRow.text_expires_at < now)
+    result = await conn.execute(
+        update(_events)
+        .where(_events.c.text_expires_at.is_not(None), _events.c.text_expires_at < now)
         .values(text=None, text_expires_at=None)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
+
+
+async def forget_texts(conn: AsyncConnection, pseudonym: str) -> None:
+    """Drop every kept text of one person (they asked to delete their data)."""
+    await conn.execute(update(_events).where(_events.c.person == pseudonym).values(text=None, text_expires_at=None))

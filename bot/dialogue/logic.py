@@ -234,7 +234,7 @@ class _Dialog:
         conv.start_thread(self.ctx.new_id(), text[:MAX_QUERY_CHARS])
         if len(text) > MAX_QUERY_CHARS:
             self.say(self.t.too_long)
-        result = self.ctx.matcher.match(text, limit=6)
+        result = self.ctx.matcher.match(text)
         conv.candidates = [c.id for c in result.top if c.id in self.ctx.kb.entries]
         thread = conv.thread()
         if thread is not None:
@@ -375,13 +375,22 @@ class _Dialog:
         if conv.failures >= MAX_FAILURES_BEFORE_OPERATOR:
             self.propose_operator()
             return
-        rest = [c for c in conv.candidates if c not in conv.shown and c != conv.entry][:3]
+        rest = [c for c in self.more_candidates() if c not in conv.shown and c != conv.entry][:3]
         if rest and reason != "other":
             self.offer(rest, self.t.rephrase_with_options)
         else:
             conv.step = Step.IDLE
             text = self.t.after_other if reason == "other" else self.t.rephrase
             self.say(text, [self.operator_button()])
+
+    def more_candidates(self) -> list[str]:
+        """The thread's likely entries beyond the first three (matched again only when needed)."""
+        conv = self.conv
+        if conv.query and len(conv.candidates) <= 3:
+            result = self.ctx.matcher.match(conv.query, limit=6)
+            found = [c.id for c in result.top if c.id in self.ctx.kb.entries]
+            conv.candidates = list(dict.fromkeys([*conv.candidates, *found]))
+        return conv.candidates
 
     def propose_operator(self) -> None:
         self.conv.step = Step.IDLE

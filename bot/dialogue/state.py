@@ -6,7 +6,7 @@ Stored as JSON next to the account, so a restart continues a conversation where 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -117,10 +117,26 @@ class Conversation:
     # --- persistence -----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["step"] = self.step.value
-        data.pop("segment")  # lives on the person
-        return data
+        """Plain data for storage (the segment lives on the person, not here)."""
+        return {
+            "step": self.step.value,
+            "request": self.request,
+            "query": self.query,
+            "entry": self.entry,
+            "candidates": self.candidates,
+            "shown": self.shown,
+            "feedback_done": self.feedback_done,
+            "failures": self.failures,
+            "rating_for": self.rating_for,
+            "rated": self.rated,
+            "menus": [{"serial": m.serial, "actions": m.actions, "request": m.request} for m in self.menus],
+            "serial": self.serial,
+            "log": [
+                {"request": t.request, "query": t.query, "entry": t.entry, "decision": t.decision, "helped": t.helped}
+                for t in self.log
+            ],
+            "extra": self.extra,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None, segment: str | None = None) -> Conversation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.messages import Incoming, Outgoing
 from bot.dialogue.state import Conversation
@@ -14,16 +14,16 @@ from bot.people.repository import AccountInfo
 
 class HandoffPort(Protocol):
     async def escalate(
-        self, session: AsyncSession, account: AccountInfo, conv: Conversation, reason: str
+        self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, reason: str
     ) -> list[Outgoing]:
         """Open (or find) the person's case; may switch ``conv`` to the operator step."""
 
     async def relay(
-        self, session: AsyncSession, account: AccountInfo, conv: Conversation, message: Incoming
+        self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, message: Incoming
     ) -> list[Outgoing]:
         """Pass a message written during a case to the operators."""
 
-    async def forget(self, session: AsyncSession, account: AccountInfo) -> None:
+    async def forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         """The person deleted their data: close and anonymise their cases."""
 
 
@@ -34,14 +34,14 @@ class NoOperators:
         self.texts = texts
 
     async def escalate(
-        self, session: AsyncSession, account: AccountInfo, conv: Conversation, reason: str
+        self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, reason: str
     ) -> list[Outgoing]:
         return [Outgoing(self.texts.no_operators)]
 
     async def relay(
-        self, session: AsyncSession, account: AccountInfo, conv: Conversation, message: Incoming
+        self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, message: Incoming
     ) -> list[Outgoing]:
         return [Outgoing(self.texts.no_operators)]
 
-    async def forget(self, session: AsyncSession, account: AccountInfo) -> None:
+    async def forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         return None

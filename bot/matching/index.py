@@ -109,6 +109,7 @@ class SearchIndex:
         self.unknown_idf = math.log(1.0 + self.size)
         self.postings: dict[str, Posting] = self._postings(core_sets, answer_sets)
         self.core_sets = [frozenset(s) for s in core_sets]
+        self.text_mass = [tuple(sum(self.idf[t] for t in text) for text in texts) for texts in self.texts]
         self.answer_sets = [frozenset(s) for s in answer_sets]
         self._stem_buckets: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for term in self.idf:

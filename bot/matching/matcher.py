@@ -64,6 +64,10 @@ class MatchResult:
         }
 
 
+def _f_bound(coverage: float) -> float:
+    return (1 + _BETA2) * coverage / (_BETA2 * coverage + 1) if coverage > 0 else 0.0
+
+
 def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
     """The dialogue's choice from the ranked candidates (best first).
 
@@ -156,55 +160,74 @@ class Matcher:
             return []
         k = min(CANDIDATES, count)
         picked = np.argpartition(-coverage, k - 1)[:k] if count > k else np.flatnonzero(coverage)
+        order = sorted(picked.tolist(), key=lambda n: -float(coverage[n]))
 
-        query_hits = [
-            (weight / total, dict(found)) for weight, found in zip(weights, expansions, strict=True) if found
-        ]
+        shares = [w / total for w in weights]
+        hits_by_term: dict[str, list[tuple[int, float]]] = {}
+        for q, found in enumerate(expansions):
+            for base_term, similarity in found:
+                hits_by_term.setdefault(base_term, []).append((q, similarity))
+
+        keep = max(limit, TOP)
         scored: list[Candidate] = []
-        for number in picked.tolist():
-            best_text, explained = self._best_text(number, query_hits)
-            score = 100.0 * (COVERAGE_SHARE * float(coverage[number]) + (1 - COVERAGE_SHARE) * best_text)
-            own = (self._own_coverage(number, query_hits) + explained) / 2
-            scored.append(Candidate(index.ids[number], round(score, 1), round(own, 3)))
+        floor = -1.0
+        for number in order:
+            cov = float(coverage[number])
+            # A text's precision cannot exceed the entry's coverage, so its F-measure is at most
+            # 2·cov/(1 + cov): once that bound falls below the kept scores, later entries cannot rise.
+            if 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * _f_bound(cov)) < floor:
+                break
+            best_text, explained, own = self._texts_match(number, shares, hits_by_term)
+            score = 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * best_text)
+            scored.append(Candidate(index.ids[number], round(score, 1), round((own + explained) / 2, 3)))
+            if len(scored) >= keep:
+                scored.sort(key=lambda c: (-c.score, c.id))
+                del scored[keep:]
+                floor = scored[-1].score
         scored.sort(key=lambda c: (-c.score, c.id))
-        return scored[: max(limit, TOP)]
+        return scored[:keep]
 
-    def _own_coverage(self, number: int, query_hits: list[tuple[float, dict[str, float]]]) -> float:
-        """Share of the query's weight matched by the entry's question, paraphrases and keywords."""
-        core = self.index.core_sets[number]
-        total = 0.0
-        for share, found in query_hits:
-            total += share * max((s for t, s in found.items() if t in core), default=0.0)
-        return total
+    def _texts_match(
+        self, number: int, shares: list[float], hits_by_term: dict[str, list[tuple[int, float]]]
+    ) -> tuple[float, float, float]:
+        """Compare the query with each match text of an entry.
 
-    def _best_text(
-        self, number: int, query_hits: list[tuple[float, dict[str, float]]]
-    ) -> tuple[float, float]:
-        """The best F-measure between the query and one match text of the entry, and the largest
-        share of the query that one such text explains."""
+        Returns the best F-measure of one text, the largest share of the query one text explains, and
+        the share explained by all the entry's texts together.
+        """
         idf = self.index.idf
-        best = 0.0
+        best_f = 0.0
         explained = 0.0
-        for text in self.index.texts[number]:
-            text_terms = set(text)
+        union: dict[int, float] = {}
+        for text, mass in zip(self.index.texts[number], self.index.text_mass[number], strict=True):
+            hit: dict[int, float] = {}
+            covered = 0.0
+            for term in text:
+                found = hits_by_term.get(term)
+                if not found:
+                    continue
+                strongest = 0.0
+                for q, similarity in found:
+                    if similarity > hit.get(q, 0.0):
+                        hit[q] = similarity
+                    if similarity > strongest:
+                        strongest = similarity
+                covered += idf[term] * strongest
+            if not hit:
+                continue
             precision = 0.0
-            covered: dict[str, float] = {}
-            for share, found in query_hits:
-                hit = 0.0
-                for base_term, similarity in found.items():
-                    if base_term in text_terms and similarity > hit:
-                        hit = similarity
-                        if covered.get(base_term, 0.0) < similarity:
-                            covered[base_term] = similarity
-                precision += share * hit
-            if precision == 0.0:
-                continue
-            explained = max(explained, precision)
-            mass = sum(idf[t] for t in text)
-            recall = sum(idf[t] * s for t, s in covered.items()) / mass if mass else 0.0
-            if recall == 0.0:
-                continue
-            f = (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
-            if f > best:
-                best = f
-        return best, explained
+            for q, similarity in hit.items():
+                precision += shares[q] * similarity
+                if similarity > union.get(q, 0.0):
+                    union[q] = similarity
+            if precision > explained:
+                explained = precision
+            recall = covered / mass if mass else 0.0
+            if recall:
+                f = (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
+                if f > best_f:
+                    best_f = f
+        own = sum(shares[q] * similarity for q, similarity in union.items())
+        return best_f, explained, own
+
+

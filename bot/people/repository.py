@@ -1,16 +1,22 @@
-"""Reading and changing people and accounts inside a caller's transaction."""
+"""Reading and changing people and accounts inside a caller's transaction (SQLAlchemy Core)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.messages import UserRef
-from bot.storage.models import Account, Person
+from bot.storage.models import Account, ConversationRow, Person
+
+LAST_SEEN_PRECISION = timedelta(minutes=10)
+
+_accounts = Account.__table__
+_persons = Person.__table__
+_conversations = ConversationRow.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,77 +33,107 @@ class AccountInfo:
         return UserRef(self.channel, self.external_id)
 
 
-async def find_account(session: AsyncSession, user: UserRef) -> AccountInfo | None:
-    row = (
-        await session.execute(
-            select(Account.id, Account.person_id, Account.unreachable_at, Person.segment)
-            .join(Person, Person.id == Account.person_id)
-            .where(Account.channel == user.channel, Account.external_id == user.user_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    return AccountInfo(row.id, row.person_id, user.channel, user.user_id, row.segment, row.unreachable_at is not None)
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """An account with its stored conversation, read in one query."""
+
+    account: AccountInfo
+    last_seen_at: datetime
+    conversation: str | None  # JSON
+    version: int | None
 
 
-async def account_by_id(session: AsyncSession, account_id: int) -> AccountInfo | None:
-    row = (
-        await session.execute(
-            select(Account.id, Account.person_id, Account.channel, Account.external_id, Account.unreachable_at,
-                   Person.segment)
-            .join(Person, Person.id == Account.person_id)
-            .where(Account.id == account_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    return AccountInfo(row.id, row.person_id, row.channel, row.external_id, row.segment, row.unreachable_at is not None)
-
-
-async def get_or_create_account(session: AsyncSession, user: UserRef, now: datetime) -> AccountInfo:
-    """The account of a user, created with a new person on first contact. A person who writes
-    again after blocking the bot is reachable again."""
-    found = await find_account(session, user)
-    if found is not None:
-        values: dict[str, object] = {"last_seen_at": now}
-        if found.unreachable:
-            values["unreachable_at"] = None
-        await session.execute(update(Account).where(Account.id == found.account_id).values(**values))
-        return AccountInfo(found.account_id, found.person_id, found.channel, found.external_id, found.segment)
-    person = Person(created_at=now, updated_at=now)
-    session.add(person)
-    await session.flush()
-    account = Account(
-        person_id=person.id, channel=user.channel, external_id=user.user_id, created_at=now, last_seen_at=now
+_STATE = (
+    select(
+        _accounts.c.id, _accounts.c.person_id, _accounts.c.channel, _accounts.c.external_id,
+        _accounts.c.unreachable_at, _accounts.c.last_seen_at, _persons.c.segment,
+        _conversations.c.data, _conversations.c.version,
     )
-    try:
-        async with session.begin_nested():
-            session.add(account)
-            await session.flush()
-    except IntegrityError:
-        # the same user arrived through another instance at the same moment
-        await session.delete(person)
-        found = await find_account(session, user)
-        if found is None:
-            raise
-        return found
-    return AccountInfo(account.id, person.id, user.channel, user.user_id, None)
+    .join(_persons, _persons.c.id == _accounts.c.person_id)
+    .outerjoin(_conversations, _conversations.c.account_id == _accounts.c.id)
+)
 
 
-async def set_segment(session: AsyncSession, person_id: int, segment: str | None, now: datetime) -> None:
-    await session.execute(update(Person).where(Person.id == person_id).values(segment=segment, updated_at=now))
+def _info(row: Row[Any]) -> AccountInfo:
+    return AccountInfo(
+        row.id, row.person_id, row.channel, row.external_id, row.segment, row.unreachable_at is not None
+    )
 
 
-async def mark_unreachable(session: AsyncSession, user: UserRef, now: datetime) -> None:
+# Built once: constructing and keying a statement costs more than running it on SQLite.
+_STATE_BY_USER = _STATE.where(
+    _accounts.c.channel == bindparam("channel"), _accounts.c.external_id == bindparam("external_id")
+)
+
+
+async def load_state(conn: AsyncConnection, user: UserRef) -> AccountState | None:
+    row = (await conn.execute(_STATE_BY_USER, {"channel": user.channel, "external_id": user.user_id})).first()
+    if row is None:
+        return None
+    return AccountState(_info(row), row.last_seen_at, row.data, row.version)
+
+
+async def find_account(conn: AsyncConnection, user: UserRef) -> AccountInfo | None:
+    state = await load_state(conn, user)
+    return state.account if state else None
+
+
+async def account_by_id(conn: AsyncConnection, account_id: int) -> AccountInfo | None:
+    row = (await conn.execute(_STATE.where(_accounts.c.id == account_id))).first()
+    return _info(row) if row is not None else None
+
+
+async def accounts_of(conn: AsyncConnection, person_id: int) -> list[AccountInfo]:
+    rows = (await conn.execute(_STATE.where(_accounts.c.person_id == person_id))).all()
+    return [_info(row) for row in rows]
+
+
+async def create_account(conn: AsyncConnection, user: UserRef, now: datetime) -> AccountInfo:
+    """A new person with their first account. Raises IntegrityError if another process created the
+    account a moment ago (the caller's transaction is then spoilt: read the account afresh)."""
+    person_id = (
+        await conn.execute(insert(_persons).values(created_at=now, updated_at=now).returning(_persons.c.id))
+    ).scalar_one()
+    account_id = (
+        await conn.execute(
+            insert(_accounts)
+            .values(person_id=person_id, channel=user.channel, external_id=user.user_id,
+                    created_at=now, last_seen_at=now)
+            .returning(_accounts.c.id)
+        )
+    ).scalar_one()
+    return AccountInfo(account_id, person_id, user.channel, user.user_id, None)
+
+
+def needs_touch(state: AccountState, now: datetime) -> bool:
+    """Whether the account's last-seen time (or reachability) is worth a write now."""
+    return state.account.unreachable or now - state.last_seen_at > LAST_SEEN_PRECISION
+
+
+async def touch(conn: AsyncConnection, state: AccountState, now: datetime) -> None:
+    """Note that the person was here; a person who writes after blocking the bot is reachable again."""
+    if needs_touch(state, now):
+        await conn.execute(
+            update(_accounts)
+            .where(_accounts.c.id == state.account.account_id)
+            .values(last_seen_at=now, unreachable_at=None)
+        )
+
+
+async def set_segment(conn: AsyncConnection, person_id: int, segment: str | None, now: datetime) -> None:
+    await conn.execute(update(_persons).where(_persons.c.id == person_id).values(segment=segment, updated_at=now))
+
+
+async def mark_unreachable(conn: AsyncConnection, user: UserRef, now: datetime) -> None:
     """The person blocked the bot or closed messages: send nothing more until they write again."""
-    await session.execute(
-        update(Account)
-        .where(Account.channel == user.channel, Account.external_id == user.user_id)
+    await conn.execute(
+        update(_accounts)
+        .where(_accounts.c.channel == user.channel, _accounts.c.external_id == user.user_id)
         .values(unreachable_at=now)
     )
 
 
-async def forget_person(session: AsyncSession, person_id: int) -> None:
+async def forget_person(conn: AsyncConnection, person_id: int) -> None:
     """Delete a person with everything that refers to them (accounts, conversations, …, by cascade)."""
-    await session.execute(delete(Account).where(Account.person_id == person_id))
-    await session.execute(delete(Person).where(Person.id == person_id))
+    await conn.execute(delete(_accounts).where(_accounts.c.person_id == person_id))
+    await conn.execute(delete(_persons).where(_persons.c.id == person_id))

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -21,12 +27,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine:
+    """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
+    lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
+    handler); ``readers>0`` gives a pool of that many connections for reading (WAL lets them run
+    beside the writer)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"} if readers else {}
+        engine = create_async_engine(
+            url, echo=echo, pool_size=max(1, readers), max_overflow=0, pool_timeout=60, pool_reset_on_return=None,
+            **options,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True)
@@ -38,6 +52,7 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.engine = create_engine(url, echo=echo)
+        self.reader = create_engine(url, echo=echo, readers=4) if self.engine.dialect.name == "sqlite" else self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -50,5 +65,19 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction: committed on success, rolled back on error."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading only, without a transaction (SQLite: beside the writer)."""
+        async with self.reader.connect() as conn:
+            yield conn
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader is not self.engine:
+            await self.reader.dispose()

@@ -1,0 +1,224 @@
+"""Group commit of dialogue state: the changes of many people's messages in one transaction.
+
+Each job still checks its own conversation version, so a job that lost a race fails alone (the
+service handles that message again) and the others commit. Replies are sent only after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Insert, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.analytics.privacy import Pseudonyms
+from bot.dialogue.messages import UserRef
+from bot.dialogue.store import StaleConversation
+from bot.storage import Database
+from bot.storage.models import Account, ConversationRow, EventRow, Person
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 256
+
+_conversations = ConversationRow.__table__
+_events = EventRow.__table__
+_accounts = Account.__table__
+_persons = Person.__table__
+
+# Built once: constructing and keying a statement costs more than running it on SQLite.
+_UPDATE_STATE = (
+    update(_conversations)
+    .where(_conversations.c.account_id == bindparam("aid"), _conversations.c.version == bindparam("old"))
+    .values(step=bindparam("step"), data=bindparam("data"), version=bindparam("new"), updated_at=bindparam("now"))
+)
+_INSERT_EVENTS = insert(_events)
+_INSERT_PERSONS = insert(_persons).returning(_persons.c.id, sort_by_parameter_order=True)
+_INSERT_ACCOUNTS = insert(_accounts).returning(_accounts.c.id, sort_by_parameter_order=True)
+_UPDATE_SEGMENT = (
+    update(_persons)
+    .where(_persons.c.id == bindparam("pid"))
+    .values(segment=bindparam("segment"), updated_at=bindparam("now"))
+)
+_TOUCH = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("aid"))
+    .values(last_seen_at=bindparam("now"), unreachable_at=None)
+)
+
+
+@dataclass(slots=True)
+class StateWrite:
+    """One message's changes: the conversation, events, and maybe the segment and last-seen time.
+
+    With ``new_user`` the person and account are created too, and their ids filled in here.
+    """
+
+    account_id: int
+    person_id: int
+    step: str
+    data: str
+    version: int | None  # the version read; None for a new conversation
+    now: datetime
+    events: list[dict[str, object]] = field(default_factory=list)
+    segment_changed: bool = False
+    segment: str | None = None
+    touch: bool = False  # update the account's last-seen time (and reachability)
+    new_user: UserRef | None = None
+    done: asyncio.Future[None] | None = None
+
+
+class Journal:
+    def __init__(self, db: Database, pseudonyms: Pseudonyms) -> None:
+        self.db = db
+        self.pseudonyms = pseudonyms
+        self._queue: asyncio.Queue[StateWrite] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def write(self, job: StateWrite) -> None:
+        """Queue a job and wait for its commit; raises StaleConversation if it lost a race."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="dialogue-journal")
+        job.done = asyncio.get_running_loop().create_future()
+        await self._queue.put(job)
+        await job.done
+
+    async def close(self) -> None:
+        """Finish the queued writes, then stop."""
+        if self._task is not None and not self._task.done():
+            await self._queue.join()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                saved = await self._commit(batch)
+            except IntegrityError:
+                # another process created one of these people a moment ago: commit one by one, so
+                # only that message is handled again
+                saved = []
+                for job in batch:
+                    try:
+                        saved += await self._commit([job])
+                    except IntegrityError:
+                        saved.append(False)
+                    except Exception as exc:
+                        self._fail([job], exc)
+                        saved.append(None)  # type: ignore[arg-type]
+            except Exception as exc:  # the whole batch failed: every waiter gets the error
+                self._fail(batch, exc)
+                for _ in batch:
+                    self._queue.task_done()
+                continue
+            for job, ok in zip(batch, saved, strict=True):
+                if job.done is not None and not job.done.done():
+                    if ok:
+                        job.done.set_result(None)
+                    else:
+                        job.done.set_exception(StaleConversation(job.account_id))
+            for _ in batch:
+                self._queue.task_done()
+
+    def _fail(self, jobs: list[StateWrite], exc: BaseException) -> None:
+        log.exception("Saving dialogue state failed for %d messages", len(jobs), exc_info=exc)
+        for job in jobs:
+            if job.done is not None and not job.done.done():
+                job.done.set_exception(exc)
+
+    async def _commit(self, batch: list[StateWrite]) -> list[bool]:
+        """One transaction for the batch, with a few statements however large it is."""
+        async with self.db.transaction() as conn:
+            await self._create_accounts(conn, [job for job in batch if job.new_user is not None])
+            saved = await self._save_states(conn, batch)
+            await self._apply_rest(conn, [job for job, ok in zip(batch, saved, strict=True) if ok])
+        return saved
+
+    async def _create_accounts(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
+        """People's first messages: create the people and accounts, fill in their ids and pseudonyms."""
+        if not jobs:
+            return
+        now = [{"created_at": j.now, "updated_at": j.now} for j in jobs]
+        person_ids = (await conn.execute(_INSERT_PERSONS, now)).scalars().all()
+        accounts = [
+            {"person_id": pid, "channel": j.new_user.channel, "external_id": j.new_user.user_id,  # type: ignore[union-attr]
+             "created_at": j.now, "last_seen_at": j.now}
+            for j, pid in zip(jobs, person_ids, strict=True)
+        ]
+        account_ids = (await conn.execute(_INSERT_ACCOUNTS, accounts)).scalars().all()
+        for job, person_id, account_id in zip(jobs, person_ids, account_ids, strict=True):
+            job.person_id, job.account_id = person_id, account_id
+            pseudonym = self.pseudonyms.person(person_id)
+            for row in job.events:
+                row["person"] = pseudonym
+
+    async def _save_states(self, conn: AsyncConnection, batch: list[StateWrite]) -> list[bool]:
+        """Write every job's conversation if its version still matches; which ones did."""
+        saved = {id(job): True for job in batch}
+        updates = [job for job in batch if job.version is not None]
+        if updates:
+            params = [
+                {"aid": j.account_id, "old": j.version, "step": j.step, "data": j.data,
+                 "new": (j.version or 0) + 1, "now": j.now}
+                for j in updates
+            ]
+            if len(params) == 1 or not conn.dialect.supports_sane_multi_rowcount:
+                for job, param in zip(updates, params, strict=True):
+                    result = await conn.execute(_UPDATE_STATE, param)
+                    saved[id(job)] = result.rowcount == 1
+            else:
+                result = await conn.execute(_UPDATE_STATE, params)
+                if result.rowcount != len(params):  # someone else wrote some of them: find which
+                    await self._mark_lost(conn, updates, saved)
+        inserts = [job for job in batch if job.version is None]
+        if inserts:
+            rows = [
+                {"account_id": j.account_id, "step": j.step, "data": j.data, "version": 1, "updated_at": j.now}
+                for j in inserts
+            ]
+            result = await conn.execute(_insert_ignoring(conn, _conversations, ["account_id"]), rows)
+            if result.rowcount != len(rows):
+                await self._mark_lost(conn, inserts, saved)
+        return [saved[id(job)] for job in batch]
+
+    async def _mark_lost(self, conn: AsyncConnection, jobs: list[StateWrite], saved: dict[int, bool]) -> None:
+        rows = await conn.execute(
+            select(_conversations.c.account_id, _conversations.c.version, _conversations.c.data).where(
+                _conversations.c.account_id.in_([j.account_id for j in jobs])
+            )
+        )
+        stored = {row.account_id: (row.version, row.data) for row in rows}
+        for job in jobs:
+            version, data = stored.get(job.account_id, (None, None))
+            saved[id(job)] = version == (job.version or 0) + 1 and data == job.data
+
+    async def _apply_rest(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
+        """Events, segment changes and last-seen times of the jobs whose state was saved."""
+        events = [row for job in jobs for row in job.events]
+        if events:
+            await conn.execute(_INSERT_EVENTS, events)
+        segments = [{"pid": j.person_id, "segment": j.segment, "now": j.now} for j in jobs if j.segment_changed]
+        if segments:
+            await conn.execute(_UPDATE_SEGMENT, segments)
+        touches = [{"aid": j.account_id, "now": j.now} for j in jobs if j.touch]
+        if touches:
+            await conn.execute(_TOUCH, touches)
+
+
+def _insert_ignoring(conn: AsyncConnection, table: Table, keys: list[str]) -> Insert:
+    """INSERT that does nothing (no row, rowcount 0) when the unique ``keys`` already exist."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+    return insert(table)

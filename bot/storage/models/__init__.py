@@ -2,7 +2,18 @@
 
 from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
+from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
 from bot.storage.models.kb import KBEntryTitle, KBVersion
 from bot.storage.models.people import Account, ConversationRow, Person
 
-__all__ = ["Account", "Base", "ConversationRow", "EventRow", "KBEntryTitle", "KBVersion", "Person"]
+__all__ = [
+    "Account",
+    "Base",
+    "ConversationRow",
+    "EventRow",
+    "KBEntryTitle",
+    "KBVersion",
+    "OutboxRow",
+    "Person",
+    "ProcessedUpdate",
+]

@@ -1,0 +1,1 @@
+"""Durable, rate-limited delivery of messages through any channel (the outbox and its sender)."""

@@ -1,0 +1,55 @@
+"""Rate limits of a messaging platform: overall, per private chat, per group chat."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiolimiter import AsyncLimiter
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    per_second: float = 30.0  # all messages of the bot
+    chat_burst: int = 3  # messages one private chat may get at once…
+    chat_per_second: float = 1.0  # …then this many a second
+    group_per_minute: float = 20.0  # one group chat
+
+
+class Limiter:
+    """Waits until a message to ``recipient`` may go out without breaking any limit."""
+
+    def __init__(self, limits: RateLimits, is_group: Callable[[str], bool] = lambda recipient: False) -> None:
+        self.limits = limits
+        self.is_group = is_group
+        self._global = AsyncLimiter(limits.per_second, 1)
+        self._chats: dict[str, tuple[AsyncLimiter, float]] = {}
+
+    def _chat(self, recipient: str) -> AsyncLimiter:
+        found = self._chats.get(recipient)
+        now = time.monotonic()
+        if found is None:
+            if self.is_group(recipient):
+                limiter = AsyncLimiter(self.limits.group_per_minute, 60)
+            else:
+                burst = self.limits.chat_burst
+                limiter = AsyncLimiter(burst, burst / self.limits.chat_per_second)
+            if len(self._chats) > 10_000:
+                self._forget_idle(now)
+        else:
+            limiter = found[0]
+        self._chats[recipient] = (limiter, now)
+        return limiter
+
+    def _forget_idle(self, now: float) -> None:
+        for key, (_, used) in list(self._chats.items()):
+            if now - used > 120:
+                del self._chats[key]
+
+    @asynccontextmanager
+    async def slot(self, recipient: str) -> AsyncIterator[None]:
+        await self._chat(recipient).acquire()
+        await self._global.acquire()
+        yield

@@ -1,0 +1,197 @@
+"""The outbox: messages written in the same transaction as the state that produced them, then sent.
+
+A process claims rows before sending them; rows claimed by a process that died are claimed again
+after a while, so a crash never loses a message (at worst one is sent twice, if the crash fell
+between the platform accepting it and the row being marked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.dialogue.messages import Button, Outgoing
+from bot.storage.models import OutboxRow
+
+_outbox = OutboxRow.__table__
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+SKIPPED = "skipped"
+UNREACHABLE = "unreachable"
+
+_INSERT = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
+_FINISH = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("oid"))
+    .values(
+        status=bindparam("st"),
+        sent_at=bindparam("sent"),
+        attempts=bindparam("tries"),
+        error=bindparam("err"),
+        due_at=bindparam("due"),
+        claimed_by=bindparam("by"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """An outbox row in memory: one message for one recipient in one channel."""
+
+    id: int
+    channel: str
+    recipient: str
+    message: Outgoing
+    account_id: int | None = None
+    kind: str = "reply"
+    extra: dict[str, Any] = field(default_factory=dict)  # channel specifics, e.g. a forum topic id
+    attempts: int = 0
+
+
+def encode(message: Outgoing, extra: dict[str, Any] | None = None) -> str:
+    return orjson.dumps({
+        "text": message.text,
+        "buttons": [[[b.text, b.payload, b.url] for b in row] for row in message.buttons],
+        "remove": message.remove_buttons,
+        "extra": extra or {},
+    }).decode()
+
+
+def decode(payload: str) -> tuple[Outgoing, dict[str, Any]]:
+    data = orjson.loads(payload)
+    rows = tuple(tuple(Button(text, p, url) for text, p, url in row) for row in data.get("buttons", []))
+    return Outgoing(data["text"], rows, bool(data.get("remove"))), dict(data.get("extra") or {})
+
+
+def rows_for(
+    channel: str,
+    recipient: str,
+    messages: Sequence[Outgoing],
+    now: datetime,
+    *,
+    account_id: int | None = None,
+    kind: str = "reply",
+    claimed_by: str | None = None,
+    priority: int = 0,
+    due_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Insert parameters for messages; claimed by ``claimed_by`` (it will send them right away)."""
+    status = SENDING if claimed_by else PENDING
+    return [
+        {
+            "channel": channel,
+            "recipient": recipient,
+            "account_id": account_id,
+            "kind": kind,
+            "priority": priority,
+            "payload": encode(message, extra),
+            "status": status,
+            "due_at": due_at or now,
+            "created_at": now,
+            "claimed_by": claimed_by,
+            "claimed_at": now if claimed_by else None,
+            "attempts": 0,
+        }
+        for message in messages
+    ]
+
+
+async def insert_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    return list((await conn.execute(_INSERT, rows)).scalars().all())
+
+
+def envelopes(ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> list[Envelope]:
+    result = []
+    for oid, row in zip(ids, rows, strict=True):
+        message, extra = decode(row["payload"])
+        result.append(Envelope(oid, row["channel"], row["recipient"], message, row["account_id"], row["kind"], extra))
+    return result
+
+
+async def claim_due(
+    conn: AsyncConnection,
+    channel: str,
+    instance: str,
+    now: datetime,
+    *,
+    limit: int = 200,
+    stale_after: timedelta = timedelta(minutes=2),
+) -> list[Envelope]:
+    """Claim due pending rows and rows abandoned by a dead sender; oldest and most urgent first."""
+    cutoff = now - stale_after
+    claimable = and_(
+        _outbox.c.channel == channel,
+        or_(
+            and_(_outbox.c.status == PENDING, _outbox.c.due_at <= now),
+            and_(_outbox.c.status == SENDING, _outbox.c.claimed_at < cutoff),
+        ),
+    )
+    ids = (
+        await conn.execute(
+            select(_outbox.c.id).where(claimable).order_by(_outbox.c.priority, _outbox.c.id).limit(limit)
+        )
+    ).scalars().all()
+    if not ids:
+        return []
+    claimed = (
+        await conn.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_(ids), claimable)
+            .values(status=SENDING, claimed_by=instance, claimed_at=now)
+            .returning(
+                _outbox.c.id, _outbox.c.channel, _outbox.c.recipient, _outbox.c.payload,
+                _outbox.c.account_id, _outbox.c.kind, _outbox.c.attempts,
+            )
+        )
+    ).all()
+    result = []
+    for row in sorted(claimed, key=lambda r: r.id):
+        message, extra = decode(row.payload)
+        result.append(
+            Envelope(row.id, row.channel, row.recipient, message, row.account_id, row.kind, extra, row.attempts)
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one envelope."""
+
+    id: int
+    status: str
+    attempts: int
+    at: datetime
+    error: str | None = None
+    retry_at: datetime | None = None  # for status PENDING: when to try again
+
+
+async def finish(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
+    if not outcomes:
+        return
+    await conn.execute(
+        _FINISH,
+        [
+            {
+                "oid": o.id,
+                "st": o.status,
+                "sent": o.at if o.status == SENT else None,
+                "tries": o.attempts,
+                "err": (o.error or "")[:500] or None,
+                "due": o.retry_at or o.at,
+                "by": None if o.status == PENDING else "done",
+            }
+            for o in outcomes
+        ],
+    )

@@ -1,0 +1,222 @@
+"""Sending outbox messages through a channel's transport at the platform's pace.
+
+- messages to one recipient go out in order;
+- the platform's "retry after N seconds" is honoured; network and server errors are retried with
+  backoff, then left pending for the background loop (an outage loses nothing);
+- a person who blocked the bot is marked unreachable and nothing more is tried for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from itertools import groupby
+from typing import Protocol
+
+from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from bot.clock import Clock
+from bot.delivery import outbox
+from bot.delivery.limits import Limiter
+from bot.delivery.outbox import Envelope, Outcome
+from bot.dialogue.locks import KeyedLocks
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+FLUSH_DELAY = 0.2  # seconds: outcomes are recorded in batches
+
+
+class Status(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # the platform asked to wait (HTTP 429)
+    TRANSIENT = "transient"  # network, timeout, 5xx: try again later
+    BLOCKED = "blocked"  # the person blocked the bot (403): never again until they write
+    FAILED = "failed"  # the message itself was refused (400): retrying will not help
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status: Status
+    retry_after: float = 0.0
+    error: str = ""
+
+
+class Transport(Protocol):
+    channel: str
+
+    async def send(self, envelope: Envelope) -> SendResult: ...
+
+
+class _Transient(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    attempts: int = 4  # quick attempts before leaving a message for the background loop
+    backoff_first: float = 0.5
+    backoff_max: float = 8.0
+    max_retry_after: float = 300.0  # longer waits are left to the background loop
+    give_up_after: int = 20  # attempts in all before a message is marked failed
+    later: timedelta = timedelta(seconds=30)  # when the background loop tries a message again
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        limiter: Limiter,
+        clock: Clock,
+        instance: str,
+        on_blocked: Callable[[Envelope], Awaitable[None]] | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.limiter = limiter
+        self.clock = clock
+        self.instance = instance
+        self.on_blocked = on_blocked
+        self.policy = policy or Policy()
+        self._recipients = KeyedLocks()
+        self._done: list[Outcome] = []
+        self._flush_lock = asyncio.Lock()
+        self._backlog: set[str] = set()  # recipients with older messages waiting for the background loop
+        self._flush_task: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    # --- sending ----------------------------------------------------------------------------------
+
+    async def deliver(self, envelopes: Sequence[Envelope], *, backlog: bool = False) -> list[Outcome]:
+        """Send claimed envelopes now (in order for each recipient) and record what happened.
+
+        ``backlog`` marks envelopes claimed by the background loop, which may send a recipient's
+        older waiting messages; new replies for such a recipient wait behind them instead.
+        """
+        ordered = sorted(envelopes, key=lambda e: (e.recipient, e.id))
+        groups = [list(g) for _, g in groupby(ordered, key=lambda e: e.recipient)]
+        results = await asyncio.gather(*(self._deliver_to(group, backlog) for group in groups))
+        self._schedule_flush()
+        return [o for group in results for o in group]
+
+    async def _deliver_to(self, group: list[Envelope], from_backlog: bool) -> list[Outcome]:
+        recipient = group[0].recipient
+        outcomes: list[Outcome] = []
+        async with self._recipients.hold(recipient):
+            held = recipient in self._backlog and not from_backlog
+            blocked = False
+            for envelope in group:
+                now = self.clock.now()
+                if blocked:
+                    outcome = Outcome(envelope.id, outbox.UNREACHABLE, envelope.attempts, now)
+                elif held:  # keep the order: older messages of this person are still waiting
+                    outcome = Outcome(envelope.id, outbox.PENDING, envelope.attempts, now, None, now)
+                else:
+                    outcome = await self._send_one(envelope)
+                    if outcome.status == outbox.UNREACHABLE:
+                        blocked = True
+                        if self.on_blocked is not None:
+                            await self.on_blocked(envelope)
+                    elif outcome.status == outbox.PENDING:
+                        held = True
+                        self._backlog.add(recipient)
+                outcomes.append(outcome)
+                self._done.append(outcome)
+            if from_backlog and not held:
+                self._backlog.discard(recipient)
+        return outcomes
+
+    async def _send_one(self, envelope: Envelope) -> Outcome:
+        policy = self.policy
+        attempts = envelope.attempts
+        last: SendResult | None = None
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(policy.attempts),
+            wait=wait_exponential(multiplier=policy.backoff_first, max=policy.backoff_max),
+            reraise=False,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    while True:
+                        async with self.limiter.slot(envelope.recipient):
+                            last = await self.transport.send(envelope)
+                        attempts += 1
+                        if last.status != Status.RETRY_AFTER:
+                            break
+                        if last.retry_after > policy.max_retry_after:
+                            raise _Transient(last.error)
+                        log.info("Platform asked to wait %.1f s before sending", last.retry_after)
+                        await asyncio.sleep(last.retry_after)
+                    if last.status == Status.TRANSIENT:
+                        raise _Transient(last.error)
+        except RetryError:
+            pass
+        now = self.clock.now()
+        assert last is not None
+        if last.status == Status.SENT:
+            self.sent += 1
+            return Outcome(envelope.id, outbox.SENT, attempts, now)
+        if last.status == Status.BLOCKED:
+            return Outcome(envelope.id, outbox.UNREACHABLE, attempts, now, last.error)
+        if last.status == Status.FAILED or attempts >= policy.give_up_after:
+            log.warning("Message %s could not be delivered: %s", envelope.id, last.error)
+            return Outcome(envelope.id, outbox.FAILED, attempts, now, last.error)
+        # the platform is unwell: leave the message for the background loop
+        return Outcome(envelope.id, outbox.PENDING, attempts, now, last.error, now + policy.later)
+
+    # --- bookkeeping ------------------------------------------------------------------------------
+
+    def _schedule_flush(self) -> None:
+        """Record outcomes shortly, many at once (a crash in between re-sends at most those)."""
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY)
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("Could not record delivery outcomes; will try again")
+            self._schedule_flush()
+
+    async def flush(self) -> None:
+        """Write the outcomes recorded so far (many at once)."""
+        async with self._flush_lock:
+            done, self._done = self._done, []
+            if done:
+                async with self.db.transaction() as conn:
+                    await outbox.finish(conn, done)
+
+    async def pump(self, limit: int = 200) -> int:
+        """Claim what is due (and what a dead process left behind) and send it; how many were sent."""
+        async with self.db.transaction() as conn:
+            claimed = await outbox.claim_due(conn, self.transport.channel, self.instance, self.clock.now(), limit=limit)
+        if not claimed:
+            return 0
+        outcomes = await self.deliver(claimed, backlog=True)
+        return sum(o.status == outbox.SENT for o in outcomes)
+
+    async def run(self, interval: float = 1.0) -> None:
+        """The background loop: due notifications, retries after outages, recovery after a crash."""
+        while True:
+            try:
+                sent = await self.pump()
+                if sent:
+                    continue
+            except Exception:
+                log.exception("Outbox pump failed; trying again shortly")
+            await asyncio.sleep(interval)
+
+    async def close(self) -> None:
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+        with contextlib.suppress(Exception):
+            await self.flush()

@@ -1,0 +1,47 @@
+"""Durable delivery: the outbox of messages to send, and the updates already processed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.models.base import Base, utcnow
+
+
+class OutboxRow(Base):
+    """One message to deliver. Replies are claimed by the process that wrote them; notifications
+    wait until ``due_at`` and are claimed by whichever sender gets them first."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "channel", "due_at"),
+        Index("ix_outbox_recipient", "channel", "recipient", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))  # chat id in the channel
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | notification | operator | system
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # lower is sent first
+    payload: Mapped[str] = mapped_column(Text)  # the channel-neutral message, JSON
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed | skipped | unreachable
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedUpdate(Base):
+    """An update (Telegram update id, VK event id) whose effects are stored: never handled twice."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -48,7 +48,8 @@ class Person:
     def button(self, label: str, in_reply: list[Outgoing] | None = None) -> Button:
         for reply in reversed(in_reply if in_reply is not None else self.last):
             for button in reply.all_buttons():
-                if button.text == label or button.text.startswith(label):
+                text = button.text.removeprefix("→ ")
+                if text == label or text.startswith(label):
                     return button
         raise AssertionError(f"no button {label!r} in {self.labels(in_reply)}")
 

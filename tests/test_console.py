@@ -11,7 +11,7 @@ SCRIPT = "\n".join([
     "/start",
     "#2",  # Предприниматель
     "как открыть ипшку",
-    "#4",  # Да (after three related entries)
+    "#1",  # Да
     "#1",  # Удовлетворён
     "#1",  # Легко
     "Спасибо, всё понятно",
@@ -39,7 +39,7 @@ def test_chat_from_a_pipe_plays_a_whole_dialogue() -> None:
     assert "[1] Гражданин   [2] Предприниматель" in out
     assert "Буду отвечать для предпринимателей" in out
     assert "Р21001" in out
-    assert "[4] Да   [5] Нет" in out
+    assert "Это помогло?\n[1] Да   [2] Нет" in out
     assert "Насколько вы удовлетворены ответом?" in out
     assert "Легко ли было решить вопрос?" in out
     assert "Спасибо за оценку!" in out

@@ -111,10 +111,12 @@ async def test_profile_changes_segment_and_answers_follow_it(h: Harness, person:
 async def test_answer_then_helped_yes_then_satisfaction_ease_and_comment(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("паспорт")
-    answer, helped = person.last
+    (answer,) = person.last
     assert "**Госуслугах**" in answer.text and "https://www.gosuslugi.ru/" in answer.text
-    assert [b.text for b in answer.all_buttons()] == ["Что делать, если потерял паспорт?"]  # related
-    assert [b.text for b in helped.all_buttons()] == ["Да", "Нет", "Позвать оператора"]
+    assert answer.text.endswith("**Это помогло?**")
+    assert [[b.text for b in row] for row in answer.buttons] == [
+        ["Да", "Нет"], ["Позвать оператора"], ["→ Что делать, если потерял паспорт?"],  # related entries last
+    ]
     await person.press("Да")
     assert person.labels() == [*TEXTS.satisfaction_scale, "Пропустить"]
     await person.press("Скорее удовлетворён")

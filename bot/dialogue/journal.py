@@ -12,16 +12,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.privacy import Pseudonyms
+from bot.delivery import outbox
 from bot.dialogue.messages import UserRef
 from bot.dialogue.store import StaleConversation
 from bot.storage import Database
-from bot.storage.models import Account, ConversationRow, EventRow, Person
+from bot.storage.models import Account, ConversationRow, EventRow, Person, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -30,6 +31,8 @@ _conversations = ConversationRow.__table__
 _events = EventRow.__table__
 _accounts = Account.__table__
 _persons = Person.__table__
+_updates = ProcessedUpdate.__table__
+_DUPLICATE = object()
 
 # Built once: constructing and keying a statement costs more than running it on SQLite.
 _UPDATE_STATE = (
@@ -70,7 +73,14 @@ class StateWrite:
     segment: str | None = None
     touch: bool = False  # update the account's last-seen time (and reachability)
     new_user: UserRef | None = None
+    update_key: tuple[str, str] | None = None  # (channel, platform update id): stored, never handled twice
+    outbox: list[dict[str, object]] = field(default_factory=list)  # replies to deliver (outbox rows)
+    outbox_ids: list[int] = field(default_factory=list)  # filled in on commit
     done: asyncio.Future[None] | None = None
+
+
+class DuplicateUpdate(Exception):
+    """The platform delivered an update whose effects are already stored."""
 
 
 class Journal:
@@ -106,7 +116,7 @@ class Journal:
             except IntegrityError:
                 # another process created one of these people a moment ago: commit one by one, so
                 # only that message is handled again
-                saved = []
+                saved: list[object] = []
                 for job in batch:
                     try:
                         saved += await self._commit([job])
@@ -122,8 +132,10 @@ class Journal:
                 continue
             for job, ok in zip(batch, saved, strict=True):
                 if job.done is not None and not job.done.done():
-                    if ok:
+                    if ok is True:
                         job.done.set_result(None)
+                    elif ok is _DUPLICATE:
+                        job.done.set_exception(DuplicateUpdate(job.update_key))
                     else:
                         job.done.set_exception(StaleConversation(job.account_id))
             for _ in batch:
@@ -135,13 +147,39 @@ class Journal:
             if job.done is not None and not job.done.done():
                 job.done.set_exception(exc)
 
-    async def _commit(self, batch: list[StateWrite]) -> list[bool]:
-        """One transaction for the batch, with a few statements however large it is."""
+    async def _commit(self, batch: list[StateWrite]) -> list[object]:
+        """One transaction for the batch, with a few statements however large it is.
+
+        Per job: True (saved), False (lost a race: handle again) or _DUPLICATE (already handled).
+        """
         async with self.db.transaction() as conn:
-            await self._create_accounts(conn, [job for job in batch if job.new_user is not None])
-            saved = await self._save_states(conn, batch)
-            await self._apply_rest(conn, [job for job, ok in zip(batch, saved, strict=True) if ok])
-        return saved
+            duplicates = await self._claim_updates(conn, batch)
+            live = [job for job in batch if id(job) not in duplicates]
+            await self._create_accounts(conn, [job for job in live if job.new_user is not None])
+            saved = dict(zip(map(id, live), await self._save_states(conn, live), strict=True))
+            await self._apply_rest(conn, [job for job in live if saved[id(job)]])
+        return [_DUPLICATE if id(job) in duplicates else saved[id(job)] for job in batch]
+
+    async def _claim_updates(self, conn: AsyncConnection, batch: list[StateWrite]) -> set[int]:
+        """Record the platform updates of the batch; the jobs whose update was already recorded."""
+        keyed = [job for job in batch if job.update_key is not None]
+        if not keyed:
+            return set()
+        found = await conn.execute(
+            select(_updates.c.channel, _updates.c.update_key).where(
+                tuple_(_updates.c.channel, _updates.c.update_key).in_([job.update_key for job in keyed])
+            )
+        )
+        known = {(row.channel, row.update_key) for row in found}
+        duplicates = {id(job) for job in keyed if job.update_key in known}
+        fresh = [job for job in keyed if id(job) not in duplicates]
+        if fresh:
+            await conn.execute(
+                insert(_updates),
+                [{"channel": j.update_key[0], "update_key": j.update_key[1], "processed_at": j.now}  # type: ignore[index]
+                 for j in fresh],
+            )
+        return duplicates
 
     async def _create_accounts(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
         """People's first messages: create the people and accounts, fill in their ids and pseudonyms."""
@@ -202,7 +240,15 @@ class Journal:
             saved[id(job)] = version == (job.version or 0) + 1 and data == job.data
 
     async def _apply_rest(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
-        """Events, segment changes and last-seen times of the jobs whose state was saved."""
+        """Outbox rows, events, segment changes and last-seen times of the jobs whose state was saved."""
+        for job in jobs:
+            for row in job.outbox:
+                row["account_id"] = job.account_id
+        rows = [row for job in jobs for row in job.outbox]
+        if rows:
+            ids = iter(await outbox.insert_rows(conn, rows))
+            for job in jobs:
+                job.outbox_ids = [next(ids) for _ in job.outbox]
         events = [row for job in jobs for row in job.events]
         if events:
             await conn.execute(_INSERT_EVENTS, events)

@@ -101,13 +101,25 @@ class _Dialog:
         request: str | None = None,
     ) -> None:
         """Reply with text and buttons; each button is (label, action), ``per_row`` to a row."""
-        if not actions:
+        actions = actions or []
+        self.say_rows(text, [actions[i : i + per_row] for i in range(0, len(actions), per_row)], request)
+
+    def say_rows(self, text: str, rows: list[list[tuple[str, str]]], request: str | None = None) -> None:
+        """Reply with text and buttons laid out in the given rows."""
+        rows = [row for row in rows if row]
+        if not rows:
             self.out.replies.append(Outgoing(text))
             return
-        menu = self.conv.add_menu([action for _, action in actions], request)
-        buttons = [Button(label, f"{menu.serial}.{i}") for i, (label, _) in enumerate(actions)]
-        rows = tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
-        self.out.replies.append(Outgoing(text, rows))
+        menu = self.conv.add_menu([action for row in rows for _, action in row], request)
+        index = 0
+        layout: list[tuple[Button, ...]] = []
+        for row in rows:
+            cells = []
+            for label, _ in row:
+                cells.append(Button(label, f"{menu.serial}.{index}"))
+                index += 1
+            layout.append(tuple(cells))
+        self.out.replies.append(Outgoing(text, tuple(layout)))
 
     def event(self, kind: Kind, **fields: object) -> None:
         fields.setdefault("request", self.conv.request)
@@ -291,19 +303,14 @@ class _Dialog:
             thread.entry = entry.id
         self.event(Kind.ANSWER, entry=entry.id, via=via)
         related = [r for r in entry.related if r in self.ctx.kb.entries][:MAX_RELATED]
-        body = _answer_text(entry, conv.segment, self.t)
-        if related:
-            self.say(
-                body,
-                [(_label(self.ctx.kb.entries[r].question), f"related:{r}") for r in related],
-            )
-        else:
-            self.say(body)
-        self.say(
-            self.t.helped_question,
-            [(self.t.yes, "helped:yes"), (self.t.no, "helped:no"), self.operator_button()],
-            per_row=2,
-        )
+        # One message: the answer, the question "did that help?" under it, then related entries.
+        body = f"{_answer_text(entry, conv.segment, self.t)}\n\n**{self.t.helped_question}**"
+        rows = [
+            [(self.t.yes, "helped:yes"), (self.t.no, "helped:no")],
+            [self.operator_button()],
+            *[[(self.t.related_prefix + _label(self.ctx.kb.entries[r].question), f"related:{r}")] for r in related],
+        ]
+        self.say_rows(body, rows)
 
     # --- button actions -------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from bot.dialogue.messages import Outgoing
 
 _INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|\[(?P<label>[^\]\n]+)\]\((?P<url>https?://[^\s)]+)\)")
 _ITEM = re.compile(r"^\s*[-•]\s+")
@@ -134,3 +136,15 @@ def _pack(pieces: list[str], glue: str, limit: int, hard: bool = False) -> list[
     if current:
         out.append(current)
     return out
+
+
+def split_message(message: Outgoing, limit: int) -> list[Outgoing]:
+    """A message too long for a platform as several, with the buttons under the last one."""
+    parts = split(message.text, limit)
+    if len(parts) == 1:
+        return [message]
+    last = len(parts) - 1
+    return [
+        replace(message, text=part) if i == last else Outgoing(part)
+        for i, part in enumerate(parts)
+    ]

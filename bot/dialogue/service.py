@@ -1,27 +1,34 @@
-"""The dialogue service: one message in, replies out — state, effects and analytics in one transaction.
+"""The dialogue service: one message in, replies out — state, effects and analytics stored together.
 
 Messages of one person are handled one at a time (a per-person lock, and a version check on the stored
-state for several processes); different people are handled concurrently.
+state for several processes); different people are handled concurrently. For messenger channels the
+replies are written to the outbox in the same transaction as the state, and the platform's update id
+is recorded there too, so a crash neither loses a reply nor handles an update twice.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.recorder import EventRecorder, forget_texts
 from bot.clock import Clock
+from bot.delivery import outbox
+from bot.delivery.outbox import Envelope
 from bot.dialogue import store
 from bot.dialogue.cache import StateCache
-from bot.dialogue.journal import Journal, StateWrite
+from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
 from bot.dialogue.locks import KeyedLocks
 from bot.dialogue.logic import Context, Escalate, Forget, Outcome, RelayToOperator, SetSegment, respond
+from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation
 from bot.dialogue.texts import Texts
@@ -30,11 +37,15 @@ from bot.kb.live import LiveKnowledge, Snapshot
 from bot.people import repository as people
 from bot.people.repository import AccountInfo
 from bot.storage import Database
+from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+SEEN_UPDATES = 200_000
+SEEN_WINDOW = timedelta(days=2)
 
 Decider = Callable[[Conversation, Context], Outcome]
+_updates = ProcessedUpdate.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,23 @@ class Branding:
     bot_name: str
     organisation: str
     policy_url: str
+
+
+@dataclass(slots=True)
+class Handled:
+    """What came of one message: the replies, and (for durable channels) their outbox envelopes."""
+
+    replies: list[Outgoing] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    update_key: tuple[str, str] | None = None
+    durable: bool = False
+    instance: str = ""
+    split_at: int | None = None
 
 
 class DialogueService:
@@ -55,6 +83,7 @@ class DialogueService:
         clock: Clock,
         branding: Branding,
         new_id: Callable[[], str] | None = None,
+        instance: str | None = None,
     ) -> None:
         self.db = db
         self.knowledge = knowledge
@@ -64,24 +93,59 @@ class DialogueService:
         self.clock = clock
         self.branding = branding
         self.new_id = new_id or (lambda: uuid.uuid4().hex[:16])
+        self.instance = instance or uuid.uuid4().hex[:12]
         self.locks = KeyedLocks()
         self.journal = Journal(db, recorder.pseudonyms)
         self.cache = StateCache()
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._seen_loaded: set[str] = set()
+
+    # --- entry points -------------------------------------------------------------------------------
 
     async def handle(self, message: Incoming) -> list[Outgoing]:
-        """Process one message of a person and return the replies to send."""
-        return await self.run(message.user, lambda conv, ctx: respond(conv, message, ctx))
+        """Process one message and return the replies to show (channels that print them at once)."""
+        return (await self.process(message)).replies
 
-    async def run(self, user: UserRef, decide: Decider) -> list[Outgoing]:
+    async def process(
+        self,
+        message: Incoming,
+        *,
+        update_key: str | None = None,
+        durable: bool = False,
+        split_at: int | None = None,
+    ) -> Handled:
+        """Process one message of a messenger channel.
+
+        ``update_key`` is the platform's id of the update: an update already processed is reported as
+        a duplicate and not handled again. With ``durable`` the replies are stored in the outbox in the
+        same transaction as the state, claimed by this process, and returned as envelopes to send.
+        ``split_at`` is the platform's message length limit: longer replies become several messages.
+        """
+        key = (message.user.channel, update_key) if update_key is not None else None
+        if key is not None and await self._was_processed(key):
+            return Handled(duplicate=True)
+        options = _Options(key, durable, self.instance, split_at)
+        try:
+            handled = await self.run(message.user, lambda conv, ctx: respond(conv, message, ctx), options)
+        except DuplicateUpdate:
+            return Handled(duplicate=True)
+        if key is not None:
+            self._remember(key)
+        return handled
+
+    async def run(self, user: UserRef, decide: Decider, options: _Options | None = None) -> Handled:
         """Run ``decide`` on a person's conversation under their lock and persist what it did.
 
-        Messages use it through ``handle``; other services (operators, reminders) use it to change a
+        Messages use it through ``process``; other services (operators, reminders) use it to change a
         conversation from outside — a case taken or closed — with the same guarantees.
         """
+        options = options or _Options()
         async with self.locks.hold(user.key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
+                if options.update_key is not None and options.update_key in self._seen:
+                    return Handled(duplicate=True)  # a copy of this update was handled while we waited
                 try:
-                    return await self._run_once(user, decide)
+                    return await self._run_once(user, decide, options)
                 except store.StaleConversation:
                     self.cache.drop(user.key)
                     if attempt == MAX_ATTEMPTS:
@@ -103,6 +167,49 @@ class DialogueService:
         )
         return ctx, snapshot
 
+    def forget_cached(self, user: UserRef) -> None:
+        """Another part of the bot changed this person's account (blocked, linked): read it afresh."""
+        self.cache.drop(user.key)
+
+    async def conversation(self, account_id: int) -> Conversation | None:
+        """The stored state of an account's conversation (for operators' context and tests)."""
+        async with self.db.read() as conn:
+            info = await people.account_by_id(conn, account_id)
+        if info is None:
+            return None
+        async with self.db.read() as conn:
+            state = await people.load_state(conn, info.user)
+        return store.decode(state.conversation if state else None, info.segment)
+
+    async def close(self) -> None:
+        await self.journal.close()
+
+    # --- processed updates ----------------------------------------------------------------------------
+
+    async def _was_processed(self, key: tuple[str, str]) -> bool:
+        channel = key[0]
+        if channel not in self._seen_loaded:
+            # after a restart the platform re-sends what was not acknowledged: know what is done
+            self._seen_loaded.add(channel)
+            since = self.clock.now() - SEEN_WINDOW
+            async with self.db.read() as conn:
+                rows = await conn.execute(
+                    select(_updates.c.update_key)
+                    .where(_updates.c.channel == channel, _updates.c.processed_at >= since)
+                    .order_by(_updates.c.processed_at.desc())
+                    .limit(SEEN_UPDATES)
+                )
+                for (update_key,) in rows:
+                    self._remember((channel, update_key))
+        return key in self._seen
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        self._seen[key] = None
+        while len(self._seen) > SEEN_UPDATES:
+            self._seen.popitem(last=False)
+
+    # --- one attempt ----------------------------------------------------------------------------------
+
     async def _load(self, user: UserRef, now: datetime) -> people.AccountState:
         """The account and its conversation: from the cache, the database, or — for a person's first
         message — a new account that the write step creates (``account_id == 0`` until then)."""
@@ -115,7 +222,7 @@ class DialogueService:
             return people.AccountState(people.AccountInfo(0, 0, user.channel, user.user_id, None), now, None, None)
         return state
 
-    async def _run_once(self, user: UserRef, decide: Decider) -> list[Outgoing]:
+    async def _run_once(self, user: UserRef, decide: Decider, options: _Options) -> Handled:
         now = self.clock.now()
         # 1. the account and its conversation
         state = await self._load(user, now)
@@ -126,8 +233,8 @@ class DialogueService:
         ctx, snapshot = self.context(now)
         outcome = decide(conv, ctx)
 
-        # 3. write the new state, the effects and the events together
-        replies = list(outcome.replies)
+        # 3. write the new state, the replies, the effects and the events together
+        handled = Handled(_split(outcome.replies, options))
         rows = self.recorder.rows(
             outcome.events,
             person=self.recorder.pseudonyms.person(account.person_id) if account.person_id else "",
@@ -141,6 +248,7 @@ class DialogueService:
         changes = [e for e in outcome.effects if isinstance(e, SetSegment)]
         if len(changes) == len(outcome.effects):
             # the common case: group-committed with other people's messages
+            outbox_rows = self._outbox_rows(user, account, handled.replies, now, options)
             job = StateWrite(
                 account_id=account.account_id,
                 person_id=account.person_id,
@@ -153,14 +261,19 @@ class DialogueService:
                 segment=conv.segment,
                 touch=touch and account.account_id != 0,
                 new_user=user if account.account_id == 0 else None,
+                update_key=options.update_key,
+                outbox=outbox_rows,
             )
             await self.journal.write(job)
             account = replace(account, account_id=job.account_id, person_id=job.person_id)
+            handled.envelopes = outbox.envelopes(job.outbox_ids, outbox_rows)
         else:
-            account, forgotten = await self._write_with_effects(account, conv, outcome, rows, replies, state, now)
+            account, forgotten = await self._write_with_effects(
+                user, account, conv, outcome, rows, handled, state, now, options
+            )
             if forgotten:
                 self.cache.drop_person(account.person_id)
-                return replies
+                return handled
         if changes:
             self.cache.drop_person(account.person_id)  # other linked accounts carry the old segment
         self.cache.put(
@@ -172,23 +285,42 @@ class DialogueService:
                 (state.version or 0) + 1,
             ),
         )
-        return replies
+        return handled
+
+    def _outbox_rows(
+        self, user: UserRef, account: AccountInfo, replies: list[Outgoing], now: datetime, options: _Options
+    ) -> list[dict[str, object]]:
+        if not options.durable or not replies:
+            return []
+        return outbox.rows_for(
+            user.channel, user.user_id, replies, now, account_id=account.account_id or None,
+            claimed_by=options.instance,
+        )
 
     async def _write_with_effects(
         self,
+        user: UserRef,
         account: AccountInfo,
         conv: Conversation,
         outcome: Outcome,
         rows: list[dict[str, object]],
-        replies: list[Outgoing],
+        handled: Handled,
         state: people.AccountState,
         now: datetime,
+        options: _Options,
     ) -> tuple[AccountInfo, bool]:
         """Effects that need the database right away (operators, deletion) in one transaction.
 
         Returns the account (created here on a person's first message) and whether it was deleted.
         """
         async with self.db.transaction() as conn:
+            if options.update_key is not None:
+                try:
+                    async with conn.begin_nested():
+                        channel, key = options.update_key
+                        await conn.execute(insert(_updates).values(channel=channel, update_key=key, processed_at=now))
+                except IntegrityError:
+                    raise DuplicateUpdate(options.update_key) from None
             if account.account_id == 0:
                 try:
                     async with conn.begin_nested():
@@ -202,39 +334,33 @@ class DialogueService:
                 if isinstance(effect, SetSegment):
                     await people.set_segment(conn, account.person_id, effect.segment, now)
                 elif isinstance(effect, Escalate):
-                    replies += await self.handoff.escalate(conn, account, conv, effect.reason)
+                    handled.replies += _split(await self.handoff.escalate(conn, account, conv, effect.reason), options)
                 elif isinstance(effect, RelayToOperator):
-                    replies += await self.handoff.relay(conn, account, conv, effect.message)
+                    handled.replies += _split(await self.handoff.relay(conn, account, conv, effect.message), options)
                 elif isinstance(effect, Forget):
                     await self._forget(conn, account)
                     forgotten = True
             if forgotten:
                 rows = [{**row, "text": None, "text_expires_at": None} for row in rows]
+                account_for_outbox = replace(account, account_id=0)
             else:
                 await store.save(conn, account.account_id, conv, state.version, now)
                 if state.version is not None:
                     await people.touch(conn, state, now)
+                account_for_outbox = account
             await self.recorder.write(conn, rows)
+            outbox_rows = self._outbox_rows(user, account_for_outbox, handled.replies, now, options)
+            ids = await outbox.insert_rows(conn, outbox_rows)
+        handled.envelopes = outbox.envelopes(ids, outbox_rows)
         return account, forgotten
-
-    def forget_cached(self, user: UserRef) -> None:
-        """Another part of the bot changed this person's account (blocked, linked): read it afresh."""
-        self.cache.drop(user.key)
-
-    async def close(self) -> None:
-        await self.journal.close()
 
     async def _forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         await self.handoff.forget(conn, account)
         await forget_texts(conn, self.recorder.pseudonyms.person(account.person_id))
         await people.forget_person(conn, account.person_id)
 
-    async def conversation(self, account_id: int) -> Conversation | None:
-        """The stored state of an account's conversation (for operators' context and tests)."""
-        async with self.db.read() as conn:
-            info = await people.account_by_id(conn, account_id)
-        if info is None:
-            return None
-        async with self.db.read() as conn:
-            state = await people.load_state(conn, info.user)
-        return store.decode(state.conversation if state else None, info.segment)
+
+def _split(replies: list[Outgoing], options: _Options) -> list[Outgoing]:
+    if not options.split_at:
+        return list(replies)
+    return [part for reply in replies for part in split_message(reply, options.split_at)]

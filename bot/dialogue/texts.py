@@ -52,6 +52,7 @@ class Texts:
     no: str = "Нет"
     call_operator: str = "Позвать оператора"
     related: str = "Ещё по теме:"
+    related_prefix: str = "→ "
     links: str = "Полезные ссылки:"
 
     confirm: str = "Вы имели в виду: «{question}»?"

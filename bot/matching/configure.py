@@ -15,6 +15,7 @@ def thresholds_from(section: MatcherSection) -> Thresholds:
         answer_margin=section.answer_margin,
         answer_coverage=section.answer_coverage,
         confirm_score=section.confirm_score,
+        confirm_margin=section.confirm_margin,
         suggest_score=section.suggest_score,
     )
 

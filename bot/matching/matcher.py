@@ -34,6 +34,7 @@ class Thresholds:
     answer_margin: float = 10.0
     answer_coverage: float = 0.7
     confirm_score: float = 50.0
+    confirm_margin: float = 5.0
     suggest_score: float = 25.0
 
 
@@ -84,8 +85,10 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
         and candidates[0].coverage >= thresholds.answer_coverage
     ):
         return Decision.ANSWER
+    if best >= thresholds.confirm_score and best - second >= thresholds.confirm_margin:
+        return Decision.CONFIRM  # one clear favourite: "did you mean …?"
     if best >= thresholds.confirm_score:
-        return Decision.CONFIRM
+        return Decision.SUGGEST  # several close ones: offer them
     if best >= thresholds.suggest_score:
         return Decision.SUGGEST
     return Decision.NONE

@@ -73,6 +73,7 @@ class MatcherSection(Section):
     answer_margin: float = Field(10.0, ge=0, le=100)
     answer_coverage: float = Field(0.7, ge=0, le=1)
     confirm_score: float = Field(50.0, ge=0, le=100)
+    confirm_margin: float = Field(5.0, ge=0, le=100)
     suggest_score: float = Field(25.0, ge=0, le=100)
     lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
 
@@ -87,10 +88,47 @@ class LoggingSection(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class RateLimitsSection(Section):
+    """A platform's sending limits (defaults: Telegram's published ones)."""
+
+    per_second: float = Field(30.0, gt=0)
+    chat_burst: int = Field(3, ge=1)
+    chat_per_second: float = Field(1.0, gt=0)
+    group_per_minute: float = Field(20.0, gt=0)
+
+
+class WebhookSection(Section):
+    url: str = ""  # the public HTTPS address Telegram posts updates to, e.g. https://bot.example.org/tg
+    listen: str = "0.0.0.0"
+    port: int = Field(8080, ge=0, le=65535)  # 0: any free port (tests)
+    path: str = "/telegram"
+    secret: SecretStr | None = None  # checked in every request's X-Telegram-Bot-Api-Secret-Token
+    max_connections: int = Field(40, ge=1, le=100)
+
+    @field_validator("path")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.startswith("/") else "/" + value
+
+
 class TelegramSection(Section):
     token: SecretStr | None = None
     mode: Literal["polling", "webhook"] = "polling"
-    api_server: str = ""  # empty: Telegram's official Bot API
+    api_server: str = ""  # empty: Telegram's official Bot API; else a self-hosted Bot API server
+    polling_timeout: int = Field(25, ge=0, le=50)
+    request_timeout: float = Field(40.0, gt=0)
+    set_commands: bool = True
+    webhook: WebhookSection = WebhookSection()
+    limits: RateLimitsSection = RateLimitsSection()
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSection:
+        if self.token is not None and self.mode == "webhook":
+            if not self.webhook.url.startswith("https://") and not self.webhook.url.startswith("http://"):
+                raise ValueError("telegram.webhook.url must be the public https:// address of the webhook")
+            if self.webhook.secret is None:
+                raise ValueError("telegram.webhook.secret is required in webhook mode (BOT_TELEGRAM__WEBHOOK__SECRET)")
+        return self
 
 
 class VKSection(Section):

@@ -24,7 +24,7 @@ def test_file_and_environment_override(tmp_path: Path, monkeypatch: pytest.Monke
     assert settings.matcher.answer_score == 80
     assert settings.matcher.confirm_score == 55
     assert settings.telegram.token is not None
-    assert "secret" not in repr(settings)  # secrets never show in reprs or logs
+    assert "secret-token-value" not in repr(settings)  # secrets never show in reprs or logs
 
 
 def test_unknown_key_and_bad_value_are_named(tmp_path: Path) -> None:

@@ -1,0 +1,144 @@
+"""The Telegram adapter: an update is processed by the core, its replies stored and sent, and only
+then acknowledged (by the next getUpdates offset, or by the webhook's HTTP answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
+
+from bot.app import App
+from bot.channels.telegram.inbound import CHANNEL, to_inbound
+from bot.channels.telegram.render import MAX_TEXT
+from bot.delivery.outbox import Envelope
+from bot.delivery.sender import Sender
+from bot.dialogue.messages import UserRef
+from bot.people import repository as people
+
+log = logging.getLogger(__name__)
+
+TYPING_AFTER = 0.4  # seconds of work before "typing…" is shown
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+COMMANDS = [
+    BotCommand(command="start", description="Начать сначала"),
+    BotCommand(command="menu", description="Темы и вопросы"),
+    BotCommand(command="operator", description="Позвать сотрудника"),
+    BotCommand(command="profile", description="Гражданин или предприниматель"),
+    BotCommand(command="help", description="Как пользоваться ботом"),
+    BotCommand(command="forget", description="Удалить мои данные"),
+]
+
+
+class TelegramChannel:
+    def __init__(self, app: App, bot: Bot, sender: Sender) -> None:
+        self.app = app
+        self.bot = bot
+        self.sender = sender
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def setup(self, set_commands: bool = True) -> str:
+        """Check the token and publish the command menu; returns the bot's @username."""
+        me = await self.bot.get_me()
+        if set_commands:
+            try:
+                await self.bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats())
+            except TelegramAPIError as exc:
+                log.warning("Could not set the command menu: %s", exc)
+        return me.username or str(me.id)
+
+    async def handle_batch(self, updates: Sequence[Update]) -> None:
+        """Handle a batch: chats concurrently, each chat's updates in order. Raises if any failed."""
+        by_chat: dict[str, list[Update]] = defaultdict(list)
+        for update in updates:
+            by_chat[chat_key(update)].append(update)
+        results = await asyncio.gather(*(self._handle_in_order(group) for group in by_chat.values()),
+                                       return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+
+    async def _handle_in_order(self, updates: list[Update]) -> None:
+        for update in updates:
+            await self.handle(update)
+
+    async def handle(self, update: Update) -> None:
+        """Process one update completely: state stored, replies stored and sent (or queued)."""
+        if update.my_chat_member is not None:
+            await self._membership(update)
+            return
+        inbound = to_inbound(update)
+        if inbound is None:
+            return
+        if inbound.callback_id is not None:
+            self._spawn(self._answer_callback(inbound.callback_id))
+        typing = asyncio.get_running_loop().call_later(
+            TYPING_AFTER, lambda: self._spawn(self._typing(inbound.chat_id))
+        )
+        try:
+            handled = await self.app.dialogue.process(
+                inbound.message, update_key=str(update.update_id), durable=True, split_at=MAX_TEXT
+            )
+        finally:
+            typing.cancel()
+        if handled.duplicate:
+            log.info("Update %s was already processed; ignored", update.update_id)
+            return
+        if handled.envelopes:
+            await self.sender.deliver(handled.envelopes)
+
+    async def _membership(self, update: Update) -> None:
+        member = update.my_chat_member
+        assert member is not None
+        if member.chat.type != "private":
+            return
+        user = UserRef(CHANNEL, str(member.chat.id))
+        if member.new_chat_member.status == "kicked":
+            async with self.app.db.transaction() as conn:
+                await people.mark_unreachable(conn, user, self.app.clock.now())
+            self.app.dialogue.forget_cached(user)
+            log.info("A person blocked the bot; marked unreachable")
+
+    async def on_blocked(self, envelope: Envelope) -> None:
+        user = UserRef(CHANNEL, envelope.recipient)
+        async with self.app.db.transaction() as conn:
+            await people.mark_unreachable(conn, user, self.app.clock.now())
+        self.app.dialogue.forget_cached(user)
+
+    async def _answer_callback(self, callback_id: str) -> None:
+        with contextlib.suppress(TelegramAPIError, asyncio.TimeoutError):
+            await self.bot.answer_callback_query(callback_id)
+
+    async def _typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramAPIError, asyncio.TimeoutError):
+            await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def drain(self) -> None:
+        """Wait for callback answers and typing notices still on their way."""
+        if self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+
+def chat_key(update: Update) -> str:
+    """The chat an update belongs to (its updates are handled in order)."""
+    for part in (update.message, update.edited_message):
+        if part is not None:
+            return str(part.chat.id)
+    if update.callback_query is not None and update.callback_query.from_user is not None:
+        return str(update.callback_query.from_user.id)
+    if update.my_chat_member is not None:
+        return str(update.my_chat_member.chat.id)
+    return f"update:{update.update_id}"

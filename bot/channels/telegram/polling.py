@@ -1,0 +1,151 @@
+"""Long polling with acknowledgement after processing.
+
+Updates are handled as soon as they arrive — different chats at once, one chat's updates in order —
+while the next ``getUpdates`` is already waiting. The offset sent to Telegram never passes an update
+that is not yet fully handled (state and replies stored), so a crash or restart loses nothing; what
+is re-sent after a restart is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import Update
+
+from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel, chat_key
+
+log = logging.getLogger(__name__)
+RETRY_MAX = 30.0
+
+
+class Poller:
+    def __init__(self, bot: Bot, channel: TelegramChannel, timeout: int = 25) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.timeout = timeout
+        self._stop = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._unfinished: set[int] = set()  # received, not yet fully handled
+        self._highest = 0  # the highest update id received
+        self._tails: dict[str, asyncio.Task[None]] = {}  # the last task of each chat, to keep order
+        self.handled = 0
+
+    @property
+    def offset(self) -> int | None:
+        """What Telegram may forget: everything below the oldest unfinished update."""
+        if self._unfinished:
+            return min(self._unfinished)
+        return self._highest + 1 if self._highest else None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def prepare(self) -> None:
+        """Switch Telegram to polling, keeping the updates that arrived while the bot was down."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+
+    async def run(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                updates = await self._fetch()
+            except asyncio.CancelledError:
+                raise
+            except TelegramRetryAfter as exc:
+                await self._sleep(float(exc.retry_after))
+                continue
+            except TelegramConflictError as exc:
+                log.error("Another copy of the bot is polling (or a webhook is set): %s", exc)
+                await self._sleep(backoff := min(backoff * 2, 60.0))
+                continue
+            except (TimeoutError, TelegramNetworkError, TelegramServerError, OSError) as exc:
+                log.warning("Telegram is unreachable (%s); retrying in %.0f s", type(exc).__name__, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            backoff = 1.0
+            fresh = [u for u in updates if u.update_id > self._highest]
+            for update in fresh:
+                self._start(update)
+            if updates and not fresh:
+                # only updates already in hand came back: wait until one is done before asking again
+                self._progress.clear()
+                await self._wait_progress()
+        await self._finish()
+
+    def _start(self, update: Update) -> None:
+        self._highest = max(self._highest, update.update_id)
+        self._unfinished.add(update.update_id)
+        key = chat_key(update)
+        previous = self._tails.get(key)
+        task = asyncio.create_task(self._handle_after(previous, update))
+        self._tails[key] = task
+        task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
+
+    async def _handle_after(self, previous: asyncio.Task[None] | None, update: Update) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(previous)
+        delay = 0.5
+        while True:
+            try:
+                await self.channel.handle(update)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # not acknowledged: try again here (the offset cannot pass this update meanwhile)
+                log.exception("Handling update %s failed; retrying in %.1f s", update.update_id, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+        self._unfinished.discard(update.update_id)
+        self.handled += 1
+        self._progress.set()
+
+    async def _fetch(self) -> list[Update]:
+        fetch = asyncio.ensure_future(
+            self.bot.get_updates(
+                offset=self.offset,
+                timeout=self.timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                request_timeout=self.timeout + 10,
+            )
+        )
+        stopping = asyncio.ensure_future(self._stop.wait())
+        done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if fetch not in done:
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await fetch
+            return []
+        return fetch.result()
+
+    async def _wait_progress(self) -> None:
+        stopping = asyncio.ensure_future(self._stop.wait())
+        progress = asyncio.ensure_future(self._progress.wait())
+        await asyncio.wait({stopping, progress}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        progress.cancel()
+
+    async def _finish(self) -> None:
+        """Let the updates in hand finish, then tell Telegram what is done."""
+        tasks = list(self._tails.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=60)
+            for task in pending:
+                task.cancel()
+        if self.offset is None:
+            return
+        try:
+            await self.bot.get_updates(offset=self.offset, timeout=0, limit=1, request_timeout=5)
+        except Exception as exc:
+            log.info("Could not acknowledge the last updates (%s); they will be skipped on restart", exc)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)

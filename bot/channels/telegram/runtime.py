@@ -1,0 +1,97 @@
+"""Starting and stopping the Telegram channel inside the bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.app import App
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.polling import Poller
+from bot.channels.telegram.transport import TelegramTransport, is_group
+from bot.channels.telegram.webhook import WebhookServer, build_app, register
+from bot.config import TelegramSection
+from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.sender import Sender
+
+log = logging.getLogger(__name__)
+
+
+def make_bot(section: TelegramSection) -> Bot:
+    """An aiogram Bot on Telegram's API, or on a self-hosted Bot API server (``api_server``)."""
+    assert section.token is not None
+    if section.api_server:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(section.api_server), timeout=section.request_timeout)
+    else:
+        session = AiohttpSession(timeout=section.request_timeout)
+    return Bot(section.token.get_secret_value(), session=session)
+
+
+def rate_limits(section: TelegramSection) -> RateLimits:
+    limits = section.limits
+    return RateLimits(limits.per_second, limits.chat_burst, limits.chat_per_second, limits.group_per_minute)
+
+
+@dataclass
+class TelegramRuntime:
+    bot: Bot
+    channel: TelegramChannel
+    sender: Sender
+    username: str
+    poller: Poller | None = None
+    server: WebhookServer | None = None
+    port: int | None = None
+    tasks: tuple[asyncio.Task[None], ...] = ()
+
+    @classmethod
+    async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
+        bot = bot or make_bot(section)
+        transport = TelegramTransport(bot)
+        sender = Sender(app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance)
+        channel = TelegramChannel(app, bot, sender)
+        sender.on_blocked = channel.on_blocked
+        try:
+            username = await channel.setup(section.set_commands)
+        except BaseException:
+            await bot.session.close()
+            raise
+        runtime = cls(bot, channel, sender, username)
+        pump = asyncio.create_task(sender.run(), name="telegram-outbox")
+        if section.mode == "polling":
+            runtime.poller = Poller(bot, channel, section.polling_timeout)
+            await runtime.poller.prepare()
+            runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
+            log.info("Telegram bot @%s is polling for updates", username)
+        else:
+            hook = section.webhook
+            assert hook.secret is not None
+            secret = hook.secret.get_secret_value()
+            runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
+            runtime.port = await runtime.server.start()
+            await register(bot, hook.url, secret, hook.max_connections)
+            runtime.tasks = (pump,)
+            log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
+        return runtime
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
+        if self.poller is not None:
+            self.poller.stop()
+        if self.server is not None:
+            await self.server.stop()
+        polling = [t for t in self.tasks if t.get_name() == "telegram-polling"]
+        if polling:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(polling[0], timeout=60)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.channel.drain()
+        await self.sender.close()
+        await self.bot.session.close()

@@ -1,0 +1,63 @@
+"""``bot run`` with messenger tokens: every configured channel in one process, stopped cleanly on
+SIGINT or SIGTERM (updates in hand are finished and their replies sent first)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from aiogram.exceptions import TelegramUnauthorizedError
+
+from bot.app import App
+from bot.config import Settings
+from bot.kb import KnowledgeBaseError
+from bot.scheduler import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def run_channels(settings: Settings) -> int:
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Run until ``stop`` is set (or a signal arrives); returns the process exit code."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        app = await App.create(settings)
+    except KnowledgeBaseError as exc:
+        print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
+        return 1
+    runtimes = []
+    scheduler = build_scheduler(app)
+    try:
+        if settings.telegram.token is not None:
+            from bot.channels.telegram.runtime import TelegramRuntime
+
+            try:
+                runtimes.append(await TelegramRuntime.start(app, settings.telegram))
+            except TelegramUnauthorizedError:
+                print("Telegram did not accept the token (BOT_TELEGRAM__TOKEN): check it with @BotFather.",
+                      file=sys.stderr)
+                return 1
+        scheduler.start()
+        log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
+        await stop.wait()
+        log.info("Stopping: finishing the updates in hand")
+        return 0
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+        await app.close()

@@ -1,0 +1,32 @@
+"""Periodic jobs of the bot process (APScheduler 3): housekeeping now, reminders and broadcasts later."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import delete
+
+from bot.app import App
+from bot.storage.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+UPDATES_KEPT = timedelta(days=7)
+
+
+async def prune_processed_updates(app: App) -> int:
+    """Forget update ids older than a week (platforms re-send for a day at most)."""
+    cutoff = app.clock.now() - UPDATES_KEPT
+    async with app.db.transaction() as conn:
+        result = await conn.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+    return int(result.rowcount or 0)
+
+
+def build_scheduler(app: App) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(app.purge_expired, "interval", hours=1, id="purge-expired-texts", coalesce=True)
+    scheduler.add_job(
+        prune_processed_updates, "interval", hours=6, args=[app], id="prune-processed-updates", coalesce=True
+    )
+    return scheduler

@@ -1,0 +1,127 @@
+"""Telegram end to end: the real bot (polling, aiogram's HTTP client) against the fake Bot API server
+running in another process with the simulated people, so the two do not share a CPU core.
+
+Latency is from the moment a person's update is queued at the "Telegram" server until the bot has
+handled it, sent every reply and acknowledged it. Run by hand:
+
+    python bench/bench_telegram.py [--people 100] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    line.split("\t")[0]
+    for line in (ROOT / "tests" / "data" / "demo_queries.tsv").read_text("utf-8").splitlines()
+    if line.strip()
+]
+
+
+def _server_process(conn, people: int, rounds: int) -> None:
+    from tests.fakes.telegram import FakeTelegram
+
+    async def main() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        conn.send(fake.base_url)
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # the bot is up
+        latencies: list[float] = []
+
+        async def person(number: int) -> None:
+            rng = random.Random(number)
+            chat = 100_000 + number
+            for _ in range(rounds):
+                for kind in ("text", "button"):
+                    if kind == "text":
+                        update = fake.message(chat, rng.choice(QUESTIONS))
+                    else:
+                        buttons = [d for label, d in fake.buttons(chat) if label != "Позвать оператора"]
+                        if not buttons:
+                            continue
+                        update = fake.press(chat, rng.choice(buttons))
+                    queued = time.monotonic()
+                    acked = await fake.acknowledged(update["update_id"])
+                    latencies.append((acked - queued) * 1000)
+
+        fake.handling_seconds = 0.0
+        cpu_before = time.process_time()
+        started = time.monotonic()
+        await asyncio.gather(*(person(n) for n in range(people)))
+        elapsed = time.monotonic() - started
+        conn.send({
+            "latencies": latencies,
+            "elapsed": elapsed,
+            "sends": len(fake.calls_of("sendMessage")),
+            "fake_handling": fake.handling_seconds,
+            "fake_cpu": time.process_time() - cpu_before,
+        })
+        await asyncio.sleep(0.5)
+        await fake.stop()
+
+    asyncio.run(main())
+
+
+async def run_bot(base_url: str, conn) -> dict:
+    os.environ["BOT_BOT__DATA_DIR"] = tempfile.mkdtemp()
+    os.environ["BOT_TELEGRAM__TOKEN"] = "123456:TEST-token"
+    os.environ["BOT_TELEGRAM__API_SERVER"] = base_url
+    os.environ["BOT_TELEGRAM__POLLING_TIMEOUT"] = "1"
+    # Telegram allows about 30 messages a second per bot; the benchmark measures the bot, not the cap.
+    os.environ["BOT_TELEGRAM__LIMITS__PER_SECOND"] = "100000"
+    os.environ["BOT_TELEGRAM__LIMITS__CHAT_BURST"] = "100"
+    from bot.app import App
+    from bot.channels.telegram.runtime import TelegramRuntime
+    from bot.config import load_settings
+
+    settings = load_settings()
+    app = await App.create(settings, kb_path=ROOT / "knowledge_base")
+    runtime = await TelegramRuntime.start(app, settings.telegram)
+    cpu_before = time.process_time()
+    conn.send("go")
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(None, conn.recv)
+    result["bot_cpu"] = time.process_time() - cpu_before
+    await runtime.stop()
+    await app.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    context = mp.get_context("spawn")
+    parent, child = context.Pipe()
+    server = context.Process(target=_server_process, args=(child, args.people, args.rounds), daemon=True)
+    server.start()
+    base_url = parent.recv()
+    result = asyncio.run(run_bot(base_url, parent))
+    server.join(timeout=10)
+    latencies = sorted(result["latencies"])
+    count = len(latencies)
+    print("| people | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU | fake server CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {args.people} | {count} | {result['sends']} | {count / result['elapsed']:.0f} "
+        f"| {statistics.fmean(latencies):.1f} ms | {latencies[count // 2]:.1f} ms "
+        f"| {latencies[int(count * 0.95)]:.1f} ms | {latencies[int(count * 0.99)]:.1f} ms "
+        f"| {result['bot_cpu']:.1f} s | {result['fake_cpu']:.1f} s ({result['fake_handling']:.1f} s in handlers) |"
+    )
+
+
+if __name__ == "__main__":
+    main()

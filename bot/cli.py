@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", type=Path, help="folder, .xlsx or .csv")
     diff.add_argument("new", type=Path, help="folder, .xlsx or .csv")
 
+    report = sub.add_parser("report", help="reports from the anonymised event log")
+    report.add_argument("what", nargs="?", choices=("summary", "unanswered"), default="summary",
+                        help="summary (default) or unanswered: similar unanswered questions in groups")
+    report.add_argument("--from", dest="start", type=date.fromisoformat, default=None,
+                        help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    report.add_argument("--to", dest="end", type=date.fromisoformat, default=None,
+                        help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--format", choices=("md", "html", "csv", "public"), default="md",
+                        help="md, html (with charts), csv, or public (the published satisfaction summary)")
+    report.add_argument("--out", type=Path, default=None, help="write to a file instead of standard output")
+    report.add_argument("--xlsx", "--table", dest="table", type=Path, default=None,
+                        help="unanswered: also write the groups to an .xlsx (or .csv) file")
+    report.add_argument("--limit", type=int, default=20, help="unanswered: groups to print")
+    report.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -111,6 +126,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             review_days=settings.editors.review_days,
             today=datetime.now(ZoneInfo(settings.bot.timezone)).date(),
             hints=not args.no_hints,
+        )
+    if args.command == "report":
+        from bot.commands.report import run_report
+
+        return run_report(
+            settings, args.what, args.start, args.end, args.format, args.out, args.table, args.limit, kb_dir
         )
     if args.command == "db":
         from bot.commands.db import run_db

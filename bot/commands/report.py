@@ -98,7 +98,7 @@ async def _unanswered(settings: Settings, period: Period, table: Path | None, li
         for group in found.no_pick[:limit]:
             print(f"   {group.count}× ({group.people} people): {', '.join(group.candidates)}")
     if table is not None:
-        write_clusters(table, found.clusters, found.no_pick, base, settings.matcher.suggest_score)
+        write_clusters(table, found.clusters, found.no_pick, base, settings.matcher.confirm_score)
         print(f"\nWritten to {table}")
     return 0
 

@@ -50,7 +50,8 @@ def _scale(scale: Scale, labels: dict[int, str], title: str) -> Figure | None:
     ax = fig.add_subplot()
     order = (4, 3, 2, 1)
     counts = [scale.counts.get(v, 0) for v in order]
-    bars = ax.bar([labels[v] for v in order], counts, color=[SCALE_COLOURS[v] for v in order])
+    names = [labels[v].replace(" ", "\n", 1) for v in order]  # «Скорее\nудовлетворён»: labels never overlap
+    bars = ax.bar(names, counts, color=[SCALE_COLOURS[v] for v in order])
     ax.bar_label(bars, labels=[f"{(percent(c, scale.total) or 0):.0f} %" for c in counts], padding=2)
     ax.set_ylabel("оценок")
     ax.set_title(title, loc="left", fontsize=10)

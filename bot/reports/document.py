@@ -52,6 +52,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)  # chart names, drawn by the HTML renderer
+    notes: list[str] = field(default_factory=list)  # shown after the tables
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _scale_line(scale: Scale, what: str) -> str:
     return f"{what}: **{pct(scale.share)}** из {scale.total} оценок — {star_text(scale.stars)}."
 
 
-def build(report: Report, generated: datetime, unanswered_limit: int = 10) -> Document:
+def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry_limit: int = 15) -> Document:
     r = report
     sections: list[Section] = []
 
@@ -137,17 +138,21 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10) -> Do
     sections.append(satisfaction)
 
     entries = Section("Статьи: «Это помогло?»")
-    rated = sorted((e for e in r.entries if e.yes + e.no), key=lambda e: (not e.flagged, e.rate or 0, e.id))
+    # Entries to review first, then the most rated; the full list is in the CSV format.
+    rated = sorted((e for e in r.entries if e.yes + e.no), key=lambda e: (not e.flagged, -(e.yes + e.no), e.id))
     if rated:
-        entries.tables.append(Table(["Статья", "Показов", "Да", "Нет", "Доля «Да»", "Проверить"], [
-            [f"{e.question} ({e.id})", str(e.answers), str(e.yes), str(e.no), pct(e.rate), "⚠ да" if e.flagged else ""]
-            for e in rated
-        ]))
         flagged = r.flagged
         entries.paragraphs.append(
             f"Требуют проверки: {len(flagged)} — статьи, которые часто не помогают."
             if flagged else "Статей, которые часто не помогают, нет."
         )
+        shown = rated[: max(entry_limit, len(flagged))]
+        entries.tables.append(Table(["Статья", "Показов", "Да", "Нет", "Доля «Да»", "Проверить"], [
+            [f"{e.question} ({e.id})", str(e.answers), str(e.yes), str(e.no), pct(e.rate), "⚠ да" if e.flagged else ""]
+            for e in shown
+        ]))
+        if len(rated) > len(shown):
+            entries.notes.append(f"Показаны {len(shown)} из {len(rated)} статей с оценками; все — в формате CSV.")
     else:
         entries.paragraphs.append(f"Оценок статей: {NO_DATA}.")
     sections.append(entries)
@@ -159,19 +164,20 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10) -> Do
 
     missing = Section("Вопросы без ответа")
     if r.unanswered:
+        first = f" Самые частые {unanswered_limit}:" if len(r.unanswered) > unanswered_limit else ""
         missing.paragraphs.append(
             f"Всего {r.unanswered_total} вопросов без хорошего ответа; групп похожих вопросов: "
-            f"{len(r.unanswered)}. Первые {min(unanswered_limit, len(r.unanswered))}:"
+            f"{len(r.unanswered)}.{first} Тексты групп для работы: python -m bot report unanswered --xlsx FILE."
         )
         missing.tables.append(Table(["Типичный вопрос", "Людей", "Вопросов", "Почему", "Ближайшая статья"], [
-            [c.representative, str(c.people), str(c.count), reasons_text(c.reasons),
+            [c.representative, str(c.people), str(c.count), reasons_text(c.reasons, 3),
              f"{c.nearest.question} ({num(c.nearest.score)})" if c.nearest else "—"]
             for c in r.unanswered[:unanswered_limit]
         ]))
     else:
         missing.paragraphs.append(f"Тексты вопросов без ответа: {NO_DATA}.")
     if r.no_pick:
-        missing.paragraphs.append(
+        missing.notes.append(
             f"Кроме того, {sum(g.count for g in r.no_pick)} раз предложенные варианты не выбрали "
             f"({REASONS['suggest']}); текст таких вопросов не хранится."
         )
@@ -255,4 +261,6 @@ def to_markdown(doc: Document) -> str:
             out.append("|" + "|".join("---" for _ in table.headers) + "|")
             out.extend("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows)
             out.append("")
+        for note in section.notes:
+            out += [note, ""]
     return "\n".join(out).rstrip() + "\n"

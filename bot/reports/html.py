@@ -18,7 +18,7 @@ h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 2px solid #e3e8ee; padd
 table { border-collapse: collapse; margin: .6rem 0 1rem; }
 th, td { border-bottom: 1px solid #e3e8ee; padding: .3rem .7rem; text-align: left; vertical-align: top; }
 th { background: #f3f6f9; }
-td:not(:first-child) { white-space: nowrap; }
+td.n { white-space: nowrap; }
 .chart svg { max-width: 100%; height: auto; }
 .empty { color: #8a949e; font-style: italic; }
 """
@@ -27,6 +27,12 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 def _inline(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def _cell(text: str) -> str:
+    """Short cells (numbers, shares, stars) never wrap; long texts do."""
+    short = ' class="n"' if len(text) <= 28 else ""
+    return f"<td{short}>{_inline(text)}</td>"
 
 
 def to_html(doc: Document, report: Report | None = None) -> str:
@@ -52,7 +58,9 @@ def to_html(doc: Document, report: Report | None = None) -> str:
                 continue
             out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
                        + "</tr></thead><tbody>")
-            out.extend("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+            out.extend("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in table.rows)
             out.append("</tbody></table>")
+        for note in section.notes:
+            out.append(f"<p>{_inline(note)}</p>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

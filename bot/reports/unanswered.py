@@ -61,9 +61,9 @@ class QuestionCluster:
     def count(self) -> int:
         return len(self.questions)
 
-    def action(self, suggest_score: float) -> str:
-        """What an editor will probably do with the group."""
-        if self.nearest is not None and self.nearest.score >= suggest_score:
+    def action(self, min_score: float) -> str:
+        """What an editor will probably do: extend a close entry (score at least ``min_score``) or write one."""
+        if self.nearest is not None and self.nearest.score >= min_score:
             return f"добавить перефразировки в «{self.nearest.id}» или уточнить ответ"
         return "новая статья"
 
@@ -155,8 +155,8 @@ def no_pick_groups(questions: Iterable[Question]) -> list[NoPickGroup]:
     return sorted(groups, key=lambda g: (-g.people, -g.count, g.candidates))
 
 
-def reasons_text(reasons: Counter[str]) -> str:
-    return ", ".join(f"{REASONS.get(r, r)}: {n}" for r, n in reasons.most_common())
+def reasons_text(reasons: Counter[str], limit: int | None = None) -> str:
+    return ", ".join(f"{REASONS.get(r, r)}: {n}" for r, n in reasons.most_common(limit))
 
 
 # --- spreadsheet for editors ---------------------------------------------------------------------
@@ -168,14 +168,14 @@ CLUSTER_COLUMNS = (
 )
 
 
-def cluster_rows(clusters: list[QuestionCluster], suggest_score: float) -> list[list[object]]:
+def cluster_rows(clusters: list[QuestionCluster], min_score: float) -> list[list[object]]:
     rows: list[list[object]] = []
     for number, item in enumerate(clusters, start=1):
         rows.append([
             number, item.people, item.count, item.representative, "\n".join(item.examples),
             reasons_text(item.reasons), item.nearest.id if item.nearest else "",
             item.nearest.question if item.nearest else "", round(item.nearest.score, 1) if item.nearest else "",
-            item.action(suggest_score), "",
+            item.action(min_score), "",
         ])
     return rows
 
@@ -185,10 +185,13 @@ def write_clusters(
     clusters: list[QuestionCluster],
     no_pick: list[NoPickGroup],
     base: KnowledgeBase | None,
-    suggest_score: float,
+    min_score: float,
 ) -> None:
-    """An .xlsx workbook (groups, and options nobody picked) or a .csv of the groups."""
-    rows = cluster_rows(clusters, suggest_score)
+    """An .xlsx workbook (groups, and options nobody picked) or a .csv of the groups.
+
+    A group whose nearest entry scores at least ``min_score`` is marked for new paraphrases.
+    """
+    rows = cluster_rows(clusters, min_score)
     headers = [h for h, _ in CLUSTER_COLUMNS]
     if path.suffix.lower() == ".csv":
         import csv

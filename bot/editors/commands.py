@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
@@ -23,6 +24,9 @@ from bot.reports.data import Period
 from bot.reports.service import find_unanswered
 from bot.reports.unanswered import REASONS
 from bot.storage import Database
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 MAX_LISTED = 15
 HINT_NAMES = {
@@ -53,11 +57,8 @@ class EditorCommands:
         self.clock = clock or SystemClock()
 
     @classmethod
-    def for_app(cls, app: object, reloader: Reloader | None = None) -> EditorCommands:
+    def for_app(cls, app: App, reloader: Reloader | None = None) -> EditorCommands:
         """Wired to ``bot.app.App``; pass the watcher's ``Reloader`` so reloads never overlap."""
-        from bot.app import App
-
-        assert isinstance(app, App)
         settings = app.settings
         return cls(
             app.knowledge, reloader or Reloader.for_app(app), app.db,

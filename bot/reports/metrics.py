@@ -21,9 +21,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from bot.reports.data import EventRecord, Period
 from bot.reports.stars import stars
+
+if TYPE_CHECKING:
+    from bot.reports.unanswered import NoPickGroup, QuestionCluster
 
 SEGMENT_NAMES = {"citizen": "граждане", "business": "предприниматели", None: "не указан"}
 TOP = 10
@@ -181,9 +185,9 @@ class Report:
     weeks: list[WeekStat] = field(default_factory=list)
     first_responses: FirstResponses | None = None
     consents: Consents | None = None
-    unanswered: list = field(default_factory=list)  # QuestionCluster, filled by the caller
+    unanswered: list[QuestionCluster] = field(default_factory=list)  # filled by the caller
     unanswered_total: int = 0
-    no_pick: list = field(default_factory=list)  # NoPickGroup
+    no_pick: list[NoPickGroup] = field(default_factory=list)
 
     @property
     def answered_share(self) -> float | None:

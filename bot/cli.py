@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -44,6 +46,34 @@ def _parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate a knowledge-base folder")
     check.add_argument("directory", type=Path, nargs="?", default=None)
+    check.add_argument("--no-hints", action="store_true", help="errors only: no readability or review hints")
+    export = kb_sub.add_parser("export", help="write the base to a spreadsheet (one row per entry)")
+    export_to = export.add_mutually_exclusive_group(required=True)
+    export_to.add_argument("--xlsx", type=Path, dest="out", help="Excel file to write")
+    export_to.add_argument("--csv", type=Path, dest="out", help="CSV file to write (UTF-8)")
+    export.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
+    kb_import = kb_sub.add_parser("import", help="replace the base with a spreadsheet's content (all or nothing)")
+    kb_import.add_argument("table", type=Path, help=".xlsx or .csv file")
+    kb_import.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
+    kb_import.add_argument("--dry-run", action="store_true", help="check and show the changes; write nothing")
+    diff = kb_sub.add_parser("diff", help="added, removed and changed entries between two bases")
+    diff.add_argument("old", type=Path, help="folder, .xlsx or .csv")
+    diff.add_argument("new", type=Path, help="folder, .xlsx or .csv")
+
+    report = sub.add_parser("report", help="reports from the anonymised event log")
+    report.add_argument("what", nargs="?", choices=("summary", "unanswered"), default="summary",
+                        help="summary (default) or unanswered: similar unanswered questions in groups")
+    report.add_argument("--from", dest="start", type=date.fromisoformat, default=None,
+                        help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    report.add_argument("--to", dest="end", type=date.fromisoformat, default=None,
+                        help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--format", choices=("md", "html", "csv", "public"), default="md",
+                        help="md, html (with charts), csv, or public (the published satisfaction summary)")
+    report.add_argument("--out", type=Path, default=None, help="write to a file instead of standard output")
+    report.add_argument("--xlsx", "--table", dest="table", type=Path, default=None,
+                        help="unanswered: also write the groups to an .xlsx (or .csv) file")
+    report.add_argument("--limit", type=int, default=20, help="unanswered: groups to print")
+    report.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
@@ -83,9 +113,26 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_eval(args.set_dir, settings)
     if args.command == "kb":
-        from bot.commands.kb import run_check
+        from bot.commands import kb as kb_commands
 
-        return run_check(args.directory or settings.knowledge_base.path)
+        if args.kb_command == "export":
+            return kb_commands.run_export(kb_dir, args.out)
+        if args.kb_command == "import":
+            return kb_commands.run_import(args.table, kb_dir, args.dry_run)
+        if args.kb_command == "diff":
+            return kb_commands.run_diff(args.old, args.new)
+        return kb_commands.run_check(
+            args.directory or settings.knowledge_base.path,
+            review_days=settings.editors.review_days,
+            today=datetime.now(ZoneInfo(settings.bot.timezone)).date(),
+            hints=not args.no_hints,
+        )
+    if args.command == "report":
+        from bot.commands.report import run_report
+
+        return run_report(
+            settings, args.what, args.start, args.end, args.format, args.out, args.table, args.limit, kb_dir
+        )
     if args.command == "db":
         from bot.commands.db import run_db
 

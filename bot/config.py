@@ -142,6 +142,16 @@ class AnalyticsSection(Section):
     unanswered_retention_days: int = Field(180, ge=1)
 
 
+class EditorsSection(Section):
+    """Content editors: who may run /kb_check, /reload, /unanswered; review period; hot reload."""
+
+    telegram_ids: list[int] = Field(default_factory=list)  # Telegram user ids of the editors
+    review_days: int = Field(180, ge=1)  # an entry with an owner is stale this long after `updated`
+    watch: bool = True  # reload the knowledge base when its files change
+    review_min_feedback: int = Field(5, ge=1)  # reports flag an entry after this many "helped?" answers…
+    review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot instance."""
 
@@ -160,6 +170,7 @@ class Settings(BaseSettings):
     telegram: TelegramSection = TelegramSection()
     vk: VKSection = VKSection()
     analytics: AnalyticsSection = AnalyticsSection()
+    editors: EditorsSection = EditorsSection()
 
     _toml_path: ClassVar[Path | None] = None
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
+from bot.editors.reload import Reloader, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
 
 
@@ -19,9 +20,11 @@ async def _chat(settings: Settings, kb_dir: Path | None, user: str) -> int:
     except KnowledgeBaseError as exc:
         print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
         return 1
+    watcher = start_watcher(Reloader.for_app(app)) if settings.editors.watch else None
     try:
         await ConsoleChannel(app.dialogue.handle, user).run()
     finally:
+        await stop_watcher(watcher)
         await app.close()
     return 0
 

@@ -1,0 +1,1 @@
+"""Tools for content editors: spreadsheets, diffs, readability hints, stale entries, hot reload."""

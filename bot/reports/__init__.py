@@ -1,0 +1,1 @@
+"""Reports from the anonymised event log: unanswered questions in clusters, figures, charts."""

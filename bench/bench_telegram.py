@@ -1,15 +1,19 @@
 """Telegram end to end: the real bot (polling, aiogram's HTTP client) against the fake Bot API server
 running in another process with the simulated people, so the two do not share a CPU core.
 
-Latency is from the moment a person's update is queued at the "Telegram" server until the bot has
-handled it, sent every reply and acknowledged it. Run by hand:
+Each simulated person asks a question, reads the answer for ``--think`` seconds, presses one of its
+buttons, reads again, and so on. Latency is from the moment the person's update is queued at the
+"Telegram" server until the bot's first reply to it reaches that server. After the run the benchmark
+also checks that every update was acknowledged (the bot acknowledges only what it has fully handled).
+``--think 0`` gives the saturation throughput. Run by hand:
 
-    python bench/bench_telegram.py [--people 100] [--rounds 5]
+    python bench/bench_telegram.py [--people 100] [--rounds 5] [--think 0.2]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import asyncio
 import multiprocessing as mp
 import os
@@ -30,7 +34,7 @@ QUESTIONS = [
 ]
 
 
-def _server_process(conn, people: int, rounds: int) -> None:
+def _server_process(conn, people: int, rounds: int, think: float) -> None:
     from tests.fakes.telegram import FakeTelegram
 
     async def main() -> None:
@@ -39,10 +43,12 @@ def _server_process(conn, people: int, rounds: int) -> None:
         conn.send(fake.base_url)
         await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # the bot is up
         latencies: list[float] = []
+        last_ids: list[int] = []
 
         async def person(number: int) -> None:
             rng = random.Random(number)
             chat = 100_000 + number
+            await asyncio.sleep(rng.random() * think)  # people do not all start in the same millisecond
             for _ in range(rounds):
                 for kind in ("text", "button"):
                     if kind == "text":
@@ -52,18 +58,25 @@ def _server_process(conn, people: int, rounds: int) -> None:
                         if not buttons:
                             continue
                         update = fake.press(chat, rng.choice(buttons))
+                    before = fake.sent_count(chat)
                     queued = time.monotonic()
-                    acked = await fake.acknowledged(update["update_id"])
-                    latencies.append((acked - queued) * 1000)
+                    replied = await fake.reply(chat, before)
+                    latencies.append((replied - queued) * 1000)
+                    await asyncio.sleep(think)  # reading the answer
+                    last_ids.append(update["update_id"])
 
         fake.handling_seconds = 0.0
         cpu_before = time.process_time()
         started = time.monotonic()
         await asyncio.gather(*(person(n) for n in range(people)))
         elapsed = time.monotonic() - started
+        acked_in = time.monotonic()
+        await asyncio.wait_for(asyncio.gather(*(fake.acknowledged(i) for i in last_ids)), timeout=30)
+        acked_in = time.monotonic() - acked_in
         conn.send({
             "latencies": latencies,
             "elapsed": elapsed,
+            "acked_in": acked_in,
             "sends": len(fake.calls_of("sendMessage")),
             "fake_handling": fake.handling_seconds,
             "fake_cpu": time.process_time() - cpu_before,
@@ -89,11 +102,17 @@ async def run_bot(base_url: str, conn) -> dict:
     settings = load_settings()
     app = await App.create(settings, kb_path=ROOT / "knowledge_base")
     runtime = await TelegramRuntime.start(app, settings.telegram)
+    profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
     cpu_before = time.process_time()
+    if profile is not None:
+        profile.enable()
     conn.send("go")
     loop = asyncio.get_running_loop()
     result = await loop.run_in_executor(None, conn.recv)
     result["bot_cpu"] = time.process_time() - cpu_before
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
     await runtime.stop()
     await app.close()
     return result
@@ -103,23 +122,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--think", type=float, default=0.2, help="seconds a person reads before the next step")
     args = parser.parse_args()
     context = mp.get_context("spawn")
     parent, child = context.Pipe()
-    server = context.Process(target=_server_process, args=(child, args.people, args.rounds), daemon=True)
+    server = context.Process(target=_server_process, args=(child, args.people, args.rounds, args.think), daemon=True)
     server.start()
     base_url = parent.recv()
     result = asyncio.run(run_bot(base_url, parent))
     server.join(timeout=10)
     latencies = sorted(result["latencies"])
     count = len(latencies)
-    print("| people | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU | fake server CPU |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU "
+          "| fake server CPU | all acknowledged |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
-        f"| {args.people} | {count} | {result['sends']} | {count / result['elapsed']:.0f} "
+        f"| {args.people} | {args.think:g} s | {count} | {result['sends']} | {count / result['elapsed']:.0f} "
         f"| {statistics.fmean(latencies):.1f} ms | {latencies[count // 2]:.1f} ms "
         f"| {latencies[int(count * 0.95)]:.1f} ms | {latencies[int(count * 0.99)]:.1f} ms "
-        f"| {result['bot_cpu']:.1f} s | {result['fake_cpu']:.1f} s ({result['fake_handling']:.1f} s in handlers) |"
+        f"| {result['bot_cpu']:.1f} s | {result['fake_cpu']:.1f} s ({result['fake_handling']:.1f} s in handlers) "
+        f"| {result['acked_in']:.1f} s after the last reply |"
     )
 
 

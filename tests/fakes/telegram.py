@@ -108,6 +108,8 @@ class FakeTelegram:
         self.handling_seconds = 0.0  # time spent inside the fake's own handlers (its cost in benchmarks)
         self.acked_at: dict[int, float] = {}
         self._ack_waiters: dict[int, asyncio.Future[float]] = {}
+        self._sent_count: dict[int, int] = {}
+        self._reply_waiters: dict[int, list[tuple[int, asyncio.Future[float]]]] = {}
 
     # --- server ----------------------------------------------------------------------------------
 
@@ -304,6 +306,31 @@ class FakeTelegram:
         waiter = self._ack_waiters.setdefault(update_id, asyncio.get_running_loop().create_future())
         return await waiter
 
+    def sent_count(self, chat_id: int) -> int:
+        return self._sent_count.get(chat_id, 0)
+
+    async def reply(self, chat_id: int, after: int) -> float:
+        """Wait until more than ``after`` messages were sent to a chat; the moment the next one arrived."""
+        future = asyncio.get_running_loop().create_future()
+        if self._sent_count.get(chat_id, 0) > after:
+            return time.monotonic()
+        self._reply_waiters.setdefault(chat_id, []).append((after, future))
+        return await future
+
+    def _note_sent(self, chat_id: int) -> None:
+        count = self._sent_count[chat_id] = self._sent_count.get(chat_id, 0) + 1
+        waiting = self._reply_waiters.get(chat_id)
+        if not waiting:
+            return
+        now = time.monotonic()
+        still = []
+        for after, future in waiting:
+            if count > after and not future.done():
+                future.set_result(now)
+            elif not future.done():
+                still.append((after, future))
+        self._reply_waiters[chat_id] = still
+
     def pending(self) -> int:
         """Updates not yet acknowledged by the bot."""
         return sum(1 for u in self.updates if u["update_id"] >= self.acked_offset)
@@ -378,6 +405,8 @@ class FakeTelegram:
         if isinstance(result, web.Response):
             return result
         self.calls.append(Call(method, params, time.monotonic()))
+        if method.lower() == "sendmessage":
+            self._note_sent(int(params["chat_id"]))
         return web.json_response({"ok": True, "result": result})
 
     # --- methods -----------------------------------------------------------------------------------

@@ -71,8 +71,9 @@ class Poller:
             fresh = [u for u in updates if u.update_id > self._highest]
             for update in fresh:
                 self._start(update)
-            if updates and not fresh:
-                # only updates already in hand came back: wait until one is done before asking again
+            if not fresh and any(u.update_id in self._unfinished for u in updates):
+                # only updates still in hand came back: wait until one is done before asking again
+                # (if they are all done by now, the next request's offset acknowledges them)
                 self._progress.clear()
                 await self._wait_progress()
         await self._finish()

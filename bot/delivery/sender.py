@@ -76,6 +76,7 @@ class Sender:
         instance: str,
         on_blocked: Callable[[Envelope], Awaitable[None]] | None = None,
         policy: Policy | None = None,
+        gate: Callable[[Envelope], Awaitable[str | None]] | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
@@ -84,6 +85,8 @@ class Sender:
         self.instance = instance
         self.on_blocked = on_blocked
         self.policy = policy or Policy()
+        # checked just before a notification goes out: a reason to skip it (consent withdrawn), or None
+        self.gate = gate
         self._recipients = KeyedLocks()
         self._done: list[Outcome] = []
         self._flush_lock = asyncio.Lock()
@@ -117,6 +120,8 @@ class Sender:
                     outcome = Outcome(envelope.id, outbox.UNREACHABLE, envelope.attempts, now)
                 elif held:  # keep the order: older messages of this person are still waiting
                     outcome = Outcome(envelope.id, outbox.PENDING, envelope.attempts, now, None, now)
+                elif (reason := await self._refused(envelope)) is not None:
+                    outcome = Outcome(envelope.id, outbox.SKIPPED, envelope.attempts, now, reason)
                 else:
                     outcome = await self._send_one(envelope)
                     if outcome.status == outbox.UNREACHABLE:
@@ -131,6 +136,11 @@ class Sender:
             if from_backlog and not held:
                 self._backlog.discard(recipient)
         return outcomes
+
+    async def _refused(self, envelope: Envelope) -> str | None:
+        if self.gate is None or envelope.kind != outbox.NOTIFICATION:
+            return None
+        return await self.gate(envelope)
 
     async def _send_one(self, envelope: Envelope) -> Outcome:
         policy = self.policy

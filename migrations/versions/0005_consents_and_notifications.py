@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('send_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('queued', sa.Integer(), nullable=True),
     sa.Column('digested', sa.Integer(), nullable=True),
     sa.Column('capped', sa.Integer(), nullable=True),

@@ -84,8 +84,9 @@ class BroadcastRow(Base):
     segment: Mapped[str | None] = mapped_column(String(16))  # citizen | business | None: everybody
     topic: Mapped[str | None] = mapped_column(String(128))  # a KB topic: only people subscribed to it
     send_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), index=True)  # draft | scheduled | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), index=True)  # draft | scheduled | sending | done | cancelled
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]  # when a process began queueing it (another may take over later)
     queued: Mapped[int | None] = mapped_column(Integer)  # messages put in the outbox
     digested: Mapped[int | None] = mapped_column(Integer)  # items held for digests
     capped: Mapped[int | None] = mapped_column(Integer)  # people over the daily cap

@@ -120,8 +120,6 @@ class Sender:
                     outcome = Outcome(envelope.id, outbox.UNREACHABLE, envelope.attempts, now)
                 elif held:  # keep the order: older messages of this person are still waiting
                     outcome = Outcome(envelope.id, outbox.PENDING, envelope.attempts, now, None, now)
-                elif (reason := await self._refused(envelope)) is not None:
-                    outcome = Outcome(envelope.id, outbox.SKIPPED, envelope.attempts, now, reason)
                 else:
                     outcome = await self._send_one(envelope)
                     if outcome.status == outbox.UNREACHABLE:
@@ -132,7 +130,12 @@ class Sender:
                         held = True
                         self._backlog.add(recipient)
                 outcomes.append(outcome)
-                self._done.append(outcome)
+                if envelope.kind == outbox.NOTIFICATION:
+                    # recorded at once: a crash mid-broadcast re-sends at most the messages in flight
+                    async with self.db.transaction() as conn:
+                        await outbox.finish(conn, [outcome])
+                else:
+                    self._done.append(outcome)
             if from_backlog and not held:
                 self._backlog.discard(recipient)
         return outcomes
@@ -157,6 +160,10 @@ class Sender:
                 with attempt:
                     while True:
                         async with self.limiter.slot(envelope.recipient):
+                            # the last check, after any wait for the rate limit: consent withdrawn?
+                            refused = await self._refused(envelope)
+                            if refused is not None:
+                                return Outcome(envelope.id, outbox.SKIPPED, attempts, self.clock.now(), refused)
                             last = await self.transport.send(envelope)
                         attempts += 1
                         if last.status != Status.RETRY_AFTER:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from bot.dialogue.service import Branding, DialogueService
 from bot.dialogue.texts import Texts
 from bot.handoff.port import HandoffPort, NoOperators
 from bot.kb.live import LiveKnowledge, Snapshot
+from bot.notify.desk import NotifyDesk
+from bot.notify.reminders import remindable
 from bot.storage import Database, upgrade
 from bot.storage.models import KBEntryTitle, KBVersion
 
@@ -63,8 +66,13 @@ class App:
                 Pseudonyms(salt), timedelta(days=settings.analytics.unanswered_retention_days)
             )
             branding = Branding(settings.bot.name, settings.bot.organisation, settings.bot.privacy_policy_url)
+            section = settings.notifications
+            desk = NotifyDesk(section, settings.bot.timezone, knowledge, recorder, settings.bot.privacy_policy_url)
             dialogue = DialogueService(
-                db, knowledge, texts, recorder, handoff or NoOperators(texts), clock, branding
+                db, knowledge, texts, recorder, handoff or NoOperators(texts), clock, branding,
+                notify=desk,
+                remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
+                                   words=tuple(section.reminder_words)),
             )
             app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
             await app.record_kb_version(knowledge.current)

@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--limit", type=int, default=20, help="unanswered: groups to print")
     report.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
 
+    from bot.commands.broadcast import add_parser as add_broadcast
+
+    add_broadcast(sub)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -137,6 +141,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.db import run_db
 
         return asyncio.run(run_db(args.db_command, getattr(args, "revision", None), settings))
+    if args.command == "broadcast":
+        from bot.commands.broadcast import run_broadcast
+
+        return asyncio.run(run_broadcast(args, settings))
     if args.command == "chat":
         from bot.commands.chat import run_chat
 

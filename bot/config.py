@@ -152,6 +152,42 @@ class EditorsSection(Section):
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
 
 
+REMINDER_WORDS = [  # stems looked for in an entry's question and keywords: appointments and deadlines
+    "запис", "прием", "приём", "срок", "продл", "истека", "не позднее", "ежегодно", "декларац", "уплат",
+    "очеред", "визит", "когда сдавать", "когда платить",
+]
+
+
+class NotificationsSection(Section):
+    """Proactive messages: defaults of people's settings, caps, digests, reminders, rating follow-ups."""
+
+    timezone: str = ""  # a person's default time zone; empty: bot.timezone
+    quiet_from: str = "22:00"  # default quiet hours, local time; equal values: none
+    quiet_to: str = "08:00"
+    digest_hour: int = Field(10, ge=0, le=23)  # daily and weekly digests go out at this local hour…
+    digest_weekday: int = Field(0, ge=0, le=6)  # …weekly ones on this day (0 = Monday)
+    daily_cap: int = Field(3, ge=1)  # broadcasts one person may get in 24 hours
+    max_reminders: int = Field(20, ge=1)  # scheduled reminders per person
+    reminder_hour: int = Field(10, ge=0, le=23)  # the hour of a reminder given as a date only
+    rating_delay_hours: float = Field(24.0, gt=0)  # invitation to rate a case this long after it closed
+    reminder_entries: list[str] = Field(default_factory=list)  # KB entries that always offer "Напомнить?"
+    reminder_words: list[str] = Field(default_factory=lambda: list(REMINDER_WORDS))  # …or whose question has these
+    wording_version: str = "notify-2026-11"  # bump when the consent texts change
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return BotSection._known_zone(value) if value else value
+
+    @field_validator("quiet_from", "quiet_to")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time like 22:00")
+        return value
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot instance."""
 
@@ -171,6 +207,7 @@ class Settings(BaseSettings):
     vk: VKSection = VKSection()
     analytics: AnalyticsSection = AnalyticsSection()
     editors: EditorsSection = EditorsSection()
+    notifications: NotificationsSection = NotificationsSection()
 
     _toml_path: ClassVar[Path | None] = None
 

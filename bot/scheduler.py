@@ -1,4 +1,4 @@
-"""Periodic jobs of the bot process (APScheduler 3): housekeeping now, reminders and broadcasts later."""
+"""Periodic jobs of the bot process (APScheduler 3): housekeeping, broadcasts, digests and rating invitations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
 from bot.app import App
+from bot.notify.jobs import add_jobs
 from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -29,4 +30,5 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler.add_job(
         prune_processed_updates, "interval", hours=6, args=[app], id="prune-processed-updates", coalesce=True
     )
+    add_jobs(scheduler, app)
     return scheduler

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,13 +21,46 @@ class RateLimits:
     group_per_minute: float = 20.0  # one group chat
 
 
+class SlidingWindow:
+    """At most ``limit`` sends in any ``period`` seconds, as the platform counts them.
+
+    A send occupies its place in the window from the moment it starts until ``period`` after it
+    finished: the platform saw it arrive before it finished, so however the network delays requests,
+    no window on the platform's side ever holds more than ``limit``. (A leaky bucket lets a burst
+    plus the steady rate through in one second, which a platform counting per second answers with 429.)
+    """
+
+    def __init__(self, per_second: float, margin: float = 0.005) -> None:
+        self.limit = max(1, math.floor(per_second))
+        self.period = self.limit / per_second * (1 + margin)
+        self._done: deque[float] = deque()  # when recent sends finished
+        self._in_flight = 0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._done and now - self._done[0] >= self.period:
+                    self._done.popleft()
+                if len(self._done) + self._in_flight < self.limit:
+                    self._in_flight += 1
+                    return
+                wait = self.period - (now - self._done[0]) if self._done else 0.005
+                await asyncio.sleep(max(wait, 0.001))
+
+    def release(self) -> None:
+        self._in_flight -= 1
+        self._done.append(time.monotonic())
+
+
 class Limiter:
     """Waits until a message to ``recipient`` may go out without breaking any limit."""
 
     def __init__(self, limits: RateLimits, is_group: Callable[[str], bool] = lambda recipient: False) -> None:
         self.limits = limits
         self.is_group = is_group
-        self._global = AsyncLimiter(limits.per_second, 1)
+        self._global = SlidingWindow(limits.per_second)
         self._chats: dict[str, tuple[AsyncLimiter, float]] = {}
 
     def _chat(self, recipient: str) -> AsyncLimiter:
@@ -52,4 +88,7 @@ class Limiter:
     async def slot(self, recipient: str) -> AsyncIterator[None]:
         await self._chat(recipient).acquire()
         await self._global.acquire()
-        yield
+        try:
+            yield
+        finally:
+            self._global.release()

@@ -27,6 +27,8 @@ SENT = "sent"
 FAILED = "failed"
 SKIPPED = "skipped"
 UNREACHABLE = "unreachable"
+NOTIFICATION = "notification"  # the kind of proactive messages: sent only with their consent
+NO_CONSENT = "no consent"  # ``error`` of a notification skipped because its consent was withdrawn
 
 _INSERT = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
 _FINISH = (
@@ -84,8 +86,14 @@ def rows_for(
     priority: int = 0,
     due_at: datetime | None = None,
     extra: dict[str, Any] | None = None,
+    person_id: int | None = None,
+    consent: str | None = None,
+    ref: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Insert parameters for messages; claimed by ``claimed_by`` (it will send them right away)."""
+    """Insert parameters for messages; claimed by ``claimed_by`` (it will send them right away).
+
+    Notifications carry ``person_id``, the ``consent`` subject they rely on (checked again just
+    before sending) and a ``ref`` unique per account, so the same notification is never queued twice."""
     status = SENDING if claimed_by else PENDING
     return [
         {
@@ -101,6 +109,9 @@ def rows_for(
             "claimed_by": claimed_by,
             "claimed_at": now if claimed_by else None,
             "attempts": 0,
+            "person_id": person_id,
+            "consent": consent,
+            "ref": ref,
         }
         for message in messages
     ]

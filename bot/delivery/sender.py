@@ -76,6 +76,7 @@ class Sender:
         instance: str,
         on_blocked: Callable[[Envelope], Awaitable[None]] | None = None,
         policy: Policy | None = None,
+        gate: Callable[[Envelope], Awaitable[str | None]] | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
@@ -84,6 +85,8 @@ class Sender:
         self.instance = instance
         self.on_blocked = on_blocked
         self.policy = policy or Policy()
+        # checked just before a notification goes out: a reason to skip it (consent withdrawn), or None
+        self.gate = gate
         self._recipients = KeyedLocks()
         self._done: list[Outcome] = []
         self._flush_lock = asyncio.Lock()
@@ -127,10 +130,20 @@ class Sender:
                         held = True
                         self._backlog.add(recipient)
                 outcomes.append(outcome)
-                self._done.append(outcome)
+                if envelope.kind == outbox.NOTIFICATION:
+                    # recorded at once: a crash mid-broadcast re-sends at most the messages in flight
+                    async with self.db.transaction() as conn:
+                        await outbox.finish(conn, [outcome])
+                else:
+                    self._done.append(outcome)
             if from_backlog and not held:
                 self._backlog.discard(recipient)
         return outcomes
+
+    async def _refused(self, envelope: Envelope) -> str | None:
+        if self.gate is None or envelope.kind != outbox.NOTIFICATION:
+            return None
+        return await self.gate(envelope)
 
     async def _send_one(self, envelope: Envelope) -> Outcome:
         policy = self.policy
@@ -147,6 +160,10 @@ class Sender:
                 with attempt:
                     while True:
                         async with self.limiter.slot(envelope.recipient):
+                            # the last check, after any wait for the rate limit: consent withdrawn?
+                            refused = await self._refused(envelope)
+                            if refused is not None:
+                                return Outcome(envelope.id, outbox.SKIPPED, attempts, self.clock.now(), refused)
                             last = await self.transport.send(envelope)
                         attempts += 1
                         if last.status != Status.RETRY_AFTER:

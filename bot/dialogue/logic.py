@@ -19,6 +19,7 @@ from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
 from bot.kb.model import Entry, KnowledgeBase
 from bot.matching import Decision, Matcher
 from bot.matching.text import MAX_QUERY_CHARS
+from bot.notify.when import looks_like_when
 
 SEGMENTS = ("citizen", "business")
 MAX_FAILURES_BEFORE_OPERATOR = 2
@@ -50,7 +51,17 @@ class Forget:
     pass
 
 
-Effect = SetSegment | Escalate | RelayToOperator | Forget
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """For the notifications desk: "cmd" (settings/stop/reminders), "ns" (a settings button), "rem" (a
+    reminder button), "remtext" (a typed date), "unsub" (a consent subject), "rate" (invitation:value)."""
+
+    action: str
+    arg: str = ""
+
+
+Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify
+NOTIFY_COMMANDS = ("settings", "stop", "reminders")
 
 
 @dataclass(slots=True)
@@ -72,6 +83,7 @@ class Context:
     bot_name: str = "Цифровой помощник"
     organisation: str = ""
     policy_url: str = ""
+    remindable: Callable[[Entry], bool] | None = None  # answers that offer "Напомнить?"
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -145,6 +157,11 @@ class _Dialog:
         if conv.step == Step.OPERATOR:
             self.effect(RelayToOperator(msg))
             return
+        if conv.step == Step.REMIND_WHEN:
+            if looks_like_when(text):
+                self.effect(Notify("remtext", text))
+                return
+            conv.step = Step.IDLE  # not a date: a new question
         if conv.step == Step.NEW:
             self.greet()
         if msg.attachments and not text:
@@ -173,6 +190,8 @@ class _Dialog:
             self.escalate("command")
         elif name == "profile":
             self.ask_segment(self.t.format(self.t.profile, who=self._who()))
+        elif name in NOTIFY_COMMANDS:
+            self.effect(Notify("cmd", name))
         elif name in ("forget", "delete"):
             self.conv.step = Step.FORGET
             self.say(self.t.forget_confirm, [(self.t.forget_yes, "forget:yes"), (self.t.forget_no, "forget:no")], 2)
@@ -180,6 +199,10 @@ class _Dialog:
             self.say(self.t.unknown_command)
 
     def press(self, payload: str) -> None:
+        prefix, _, rest = payload.partition(":")
+        if prefix in ("u", "r", "e") and rest:
+            self.plain_button(prefix, rest)
+            return
         found = self.conv.resolve(payload)
         if found is None:
             self.event(Kind.STALE_BUTTON)
@@ -193,6 +216,28 @@ class _Dialog:
             self.say(self.t.stale_button)
             return
         handler(arg, menu)
+
+    def plain_button(self, prefix: str, rest: str) -> None:
+        """Buttons under notifications (not tied to a menu): unsubscribe, rate a case, open an answer."""
+        if prefix == "u":
+            self.effect(Notify("unsub", rest))
+        elif prefix == "r":
+            self.effect(Notify("rate", rest))
+        elif rest in self.ctx.kb.entries:
+            if self.conv.step == Step.OPERATOR:
+                self.say(self.t.stale_button)
+                return
+            self.conv.start_thread(self.ctx.new_id(), self.ctx.kb.entries[rest].question)
+            self.answer(rest, via="notification")
+        else:
+            self.event(Kind.STALE_BUTTON)
+            self.say(self.t.stale_button)
+
+    def on_ns(self, arg: str, menu: Menu) -> None:
+        self.effect(Notify("ns", arg))
+
+    def on_rem(self, arg: str, menu: Menu) -> None:
+        self.effect(Notify("rem", arg))
 
     # --- greeting and profile -------------------------------------------------------------------
 
@@ -310,6 +355,8 @@ class _Dialog:
             [self.operator_button()],
             *[[(self.t.related_prefix + _label(self.ctx.kb.entries[r].question), f"related:{r}")] for r in related],
         ]
+        if self.ctx.remindable is not None and self.ctx.remindable(entry):
+            rows.insert(1, [(self.t.remind_button, f"rem:offer:{entry.id}")])
         self.say_rows(body, rows)
 
     # --- button actions -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -27,13 +28,23 @@ from bot.dialogue import store
 from bot.dialogue.cache import StateCache
 from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
 from bot.dialogue.locks import KeyedLocks
-from bot.dialogue.logic import Context, Escalate, Forget, Outcome, RelayToOperator, SetSegment, respond
+from bot.dialogue.logic import (
+    Context,
+    Escalate,
+    Forget,
+    Notify,
+    Outcome,
+    RelayToOperator,
+    SetSegment,
+    respond,
+)
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation
 from bot.dialogue.texts import Texts
 from bot.handoff.port import HandoffPort
 from bot.kb.live import LiveKnowledge, Snapshot
+from bot.kb.model import Entry
 from bot.people import repository as people
 from bot.people.repository import AccountInfo
 from bot.storage import Database
@@ -72,6 +83,13 @@ class _Options:
     split_at: int | None = None
 
 
+class NotifyPort(Protocol):
+    async def handle(
+        self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, effect: Notify, now: datetime
+    ) -> list[Outgoing]:
+        """Carry out a settings / reminder / unsubscribe action; may add menus to ``conv``."""
+
+
 class DialogueService:
     def __init__(
         self,
@@ -84,6 +102,8 @@ class DialogueService:
         branding: Branding,
         new_id: Callable[[], str] | None = None,
         instance: str | None = None,
+        notify: NotifyPort | None = None,
+        remindable: Callable[[Entry], bool] | None = None,
     ) -> None:
         self.db = db
         self.knowledge = knowledge
@@ -94,6 +114,8 @@ class DialogueService:
         self.branding = branding
         self.new_id = new_id or (lambda: uuid.uuid4().hex[:16])
         self.instance = instance or uuid.uuid4().hex[:12]
+        self.notify = notify
+        self.remindable = remindable
         self.locks = KeyedLocks()
         self.journal = Journal(db, recorder.pseudonyms)
         self.cache = StateCache()
@@ -164,6 +186,7 @@ class DialogueService:
             bot_name=self.branding.bot_name,
             organisation=self.branding.organisation,
             policy_url=self.branding.policy_url,
+            remindable=self.remindable if self.notify is not None else None,
         )
         return ctx, snapshot
 
@@ -274,6 +297,7 @@ class DialogueService:
             if forgotten:
                 self.cache.drop_person(account.person_id)
                 return handled
+            data = store.encode(conv)  # effects may have changed it (menus, the operator step)
         if changes:
             self.cache.drop_person(account.person_id)  # other linked accounts carry the old segment
         self.cache.put(
@@ -340,6 +364,11 @@ class DialogueService:
                 elif isinstance(effect, Forget):
                     await self._forget(conn, account)
                     forgotten = True
+                elif isinstance(effect, Notify):
+                    if self.notify is None:
+                        handled.replies.append(Outgoing(self.texts.notifications_unavailable))
+                    else:
+                        handled.replies += _split(await self.notify.handle(conn, account, conv, effect, now), options)
             if forgotten:
                 rows = [{**row, "text": None, "text_expires_at": None} for row in rows]
                 account_for_outbox = replace(account, account_id=0)

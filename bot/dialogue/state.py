@@ -28,6 +28,7 @@ class Step(StrEnum):
     RATE_COMMENT = "rate_comment"
     FORGET = "forget"  # asked to confirm deleting the person's data
     OPERATOR = "operator"  # a human operator has the conversation
+    REMIND_WHEN = "remind_when"  # offered a reminder: waiting for a date (buttons or free text)
 
 
 @dataclass(slots=True)

@@ -203,9 +203,14 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
         notifications.paragraphs.append(f"{NO_DATA.capitalize()}.")
     else:
         notifications.tables.append(Table(["Показатель", "Значение"], [
-            ["Согласий дано", f"{c.given} ({pct(c.opt_in_rate)} от обратившихся)"],
-            ["Согласий отозвано", f"{c.revoked} ({pct(c.opt_out_rate)} от действовавших)"],
+            ["Включили уведомления, человек", f"{c.given} ({pct(c.opt_in_rate)} от обратившихся)"],
+            ["Отключили, человек", f"{c.revoked} ({pct(c.opt_out_rate)} от получавших)"],
         ]))
+        if c.kinds:
+            notifications.tables.append(Table(
+                ["Вид уведомлений", "Включили", "Отключили", "Включено на конец периода"],
+                [[k.name, str(k.given), str(k.revoked), str(k.active_at_end)] for k in c.kinds],
+            ))
     sections.append(notifications)
 
     weeks = Section("По неделям")

@@ -81,6 +81,10 @@ def rows(report: Report) -> list[tuple[str, str, str, str]]:
         add("notifications", "consents", "revoked", c.revoked)
         add("notifications", "consents", "opt_in_percent", c.opt_in_rate)
         add("notifications", "consents", "opt_out_percent", c.opt_out_rate)
+        for k in c.kinds:
+            add("notifications", k.name, "given", k.given)
+            add("notifications", k.name, "revoked", k.revoked)
+            add("notifications", k.name, "active_at_end", k.active_at_end)
     for number, cluster in enumerate(r.unanswered, start=1):
         add("unanswered", str(number), "people", cluster.people)
         add("unanswered", str(number), "questions", cluster.count)

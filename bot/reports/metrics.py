@@ -144,13 +144,25 @@ class FirstResponses:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentKind:
+    """One kind of notification (a category, or all topic subscriptions): people who switched it on and
+    off in the period, and who had it on at the period's end."""
+
+    name: str
+    given: int
+    revoked: int
+    active_at_end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Consents:
-    """Notification consents given and revoked in the period."""
+    """Notification consents (people, not taps) given and revoked in the period."""
 
     given: int
     revoked: int
     active_before: int
     people: int  # people who used the bot in the period
+    kinds: tuple[ConsentKind, ...] = ()
 
     @property
     def opt_in_rate(self) -> float | None:

@@ -1,9 +1,8 @@
 """Report sections that depend on tables other features own: operators' cases and consents.
 
-The report must work before those tables exist, so each reader looks the table up by reflection and
-returns None («нет данных») when it is absent or has none of the expected columns. The names below are
-the ones the operators' workspace and the notifications are expected to use; adjust them here if the
-final schema differs. Only counts and durations are read — never who the people are.
+Operators' cases are looked up by reflection (None, «нет данных», while the table is absent or has
+none of the expected columns); consents come from the notifications' own trail. Only counts and
+durations are read — never who the people are.
 """
 
 from __future__ import annotations
@@ -13,20 +12,17 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, Table, inspect, select
+from sqlalchemy import MetaData, Table, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.reports.data import Period
-from bot.reports.metrics import Consents, FirstResponses
+from bot.reports.metrics import ConsentKind, Consents, FirstResponses
 
 log = logging.getLogger(__name__)
 
 CASE_TABLES = ("handoff_cases", "operator_cases", "cases")
 CASE_OPENED = ("opened_at", "created_at")
 CASE_FIRST_REPLY = ("first_response_at", "first_reply_at", "first_answer_at")
-CONSENT_TABLES = ("consents", "notification_consents", "subscriptions")
-CONSENT_GIVEN = ("given_at", "granted_at", "created_at")
-CONSENT_REVOKED = ("revoked_at", "withdrawn_at")
 NORM_MINUTES = 120
 
 
@@ -73,27 +69,55 @@ async def first_responses(conn: AsyncConnection, period: Period) -> FirstRespons
     return FirstResponses(len(rows), len(minutes), within, statistics.median(minutes) if minutes else None, p90)
 
 
+KIND_NAMES = {
+    "notify:content": "Новые услуги и меры поддержки",
+    "notify:transactional": "Статус обращений",
+    "notify:trigger": "Напоминания и приглашения оценить",
+    "topic": "Подписки на темы",
+}
+
+
 async def consents(conn: AsyncConnection, period: Period, people: int) -> Consents | None:
+    """Opt-ins and opt-outs of notifications from the consents trail (``bot/consent/records.py``),
+    counted in people; None («нет данных») when nobody has ever answered about notifications."""
+    from bot.storage.models import ConsentRow
+
+    table = ConsentRow.__table__
     try:
-        table = await _table(conn, CONSENT_TABLES)
-        if table is None:
-            return None
-        given, revoked = _column(table, CONSENT_GIVEN), _column(table, CONSENT_REVOKED)
-        if given is None or revoked is None:
-            return None
-        rows = (await conn.execute(select(given, revoked))).all()
+        rows = (
+            await conn.execute(
+                select(table.c.person_id, table.c.subject, table.c.granted, table.c.at)
+                .where(or_(table.c.subject.like("notify:%"), table.c.subject.like("topic:%")),
+                       table.c.at < period.until)
+                .order_by(table.c.id)
+            )
+        ).all()
     except Exception:
         log.warning("Could not read consents for the report", exc_info=True)
         return None
-    since, until = period.since, period.until
-    given_now = revoked_now = active_before = 0
-    for g, r in rows:
-        g = _aware(g) if g is not None else None
-        r = _aware(r) if r is not None else None
-        if g is not None and since <= g < until:
-            given_now += 1
-        if g is not None and g < since and (r is None or r >= since):
-            active_before += 1
-        if r is not None and since <= r < until:
-            revoked_now += 1
-    return Consents(given_now, revoked_now, active_before, people)
+    if not rows:
+        return None
+    since = period.since
+    state: dict[tuple[int, str], bool] = {}
+    before: dict[tuple[int, str], bool] = {}
+    given: dict[str, set[int]] = {}
+    revoked: dict[str, set[int]] = {}
+    for person, subject, granted, at in rows:
+        kind = "topic" if subject.startswith("topic:") else subject
+        key = (person, subject)
+        was = state.get(key, False)
+        if _aware(at) < since:
+            before[key] = bool(granted)
+        elif granted and not was:
+            given.setdefault(kind, set()).add(person)
+        elif not granted and was:
+            revoked.setdefault(kind, set()).add(person)
+        state[key] = bool(granted)
+    active_before = {person for (person, _), on in before.items() if on}
+    kinds = []
+    for kind, name in KIND_NAMES.items():
+        at_end = {p for (p, s), on in state.items() if on and ("topic" if s.startswith("topic:") else s) == kind}
+        kinds.append(ConsentKind(name, len(given.get(kind, ())), len(revoked.get(kind, ())), len(at_end)))
+    all_given = set().union(*given.values()) if given else set()
+    all_revoked = set().union(*revoked.values()) if revoked else set()
+    return Consents(len(all_given), len(all_revoked), len(active_before), people, tuple(kinds))

@@ -33,6 +33,9 @@ COMMANDS = [
     BotCommand(command="menu", description="Темы и вопросы"),
     BotCommand(command="operator", description="Позвать сотрудника"),
     BotCommand(command="profile", description="Гражданин или предприниматель"),
+    BotCommand(command="settings", description="Уведомления и подписки"),
+    BotCommand(command="reminders", description="Мои напоминания"),
+    BotCommand(command="stop", description="Отключить все уведомления"),
     BotCommand(command="help", description="Как пользоваться ботом"),
     BotCommand(command="forget", description="Удалить мои данные"),
 ]

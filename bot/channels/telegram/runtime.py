@@ -19,6 +19,7 @@ from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
+from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,10 @@ class TelegramRuntime:
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
         bot = bot or make_bot(section)
         transport = TelegramTransport(bot)
-        sender = Sender(app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance)
+        sender = Sender(
+            app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance,
+            gate=consent_gate(app.db),
+        )
         channel = TelegramChannel(app, bot, sender)
         sender.on_blocked = channel.on_blocked
         try:

@@ -4,16 +4,32 @@ from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
 from bot.storage.models.kb import KBEntryTitle, KBVersion
+from bot.storage.models.notify import (
+    BroadcastRow,
+    ConsentRow,
+    ConsentState,
+    DigestItem,
+    NotificationSettings,
+    RatingInvitation,
+    ReminderRow,
+)
 from bot.storage.models.people import Account, ConversationRow, Person
 
 __all__ = [
     "Account",
     "Base",
+    "BroadcastRow",
+    "ConsentRow",
+    "ConsentState",
     "ConversationRow",
+    "DigestItem",
     "EventRow",
     "KBEntryTitle",
     "KBVersion",
+    "NotificationSettings",
     "OutboxRow",
     "Person",
     "ProcessedUpdate",
+    "RatingInvitation",
+    "ReminderRow",
 ]

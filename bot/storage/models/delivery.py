@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models.base import Base, utcnow
@@ -18,6 +18,8 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "channel", "due_at"),
         Index("ix_outbox_recipient", "channel", "recipient", "id"),
+        Index("ix_outbox_person", "person_id", "created_at"),
+        UniqueConstraint("account_id", "ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +37,11 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # notifications only: whom it is for, the consent it relies on (checked again just before
+    # sending), and a key that makes queueing it twice impossible (e.g. "broadcast:12")
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    consent: Mapped[str | None] = mapped_column(String(64))
+    ref: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedUpdate(Base):

@@ -1,0 +1,1 @@
+"""Consents: an append-only audit trail of what each person agreed to, and when, where and to which wording."""

@@ -7,6 +7,7 @@ Environment variables use the prefix ``BOT_`` and ``__`` between nested keys, fo
 from __future__ import annotations
 
 import tomllib
+from datetime import date, time
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -188,6 +189,54 @@ class NotificationsSection(Section):
         return value
 
 
+class HandoffSection(Section):
+    """The operators' desk: a Telegram supergroup with topics, working hours, SLA."""
+
+    chat_id: int | None = None  # the operators' supergroup (topics on); empty: no operators' desk
+    supervisor_ids: list[int] = Field(default_factory=list)  # Telegram ids alerted on SLA breaches, transfers
+    sla_minutes: int = Field(120, ge=1)  # a case waiting this long for a first answer is a breach (4.6.6.2)
+    max_transfers: int = Field(2, ge=0)  # a question passes between at most this many transfers
+    hours: dict[str, str] = Field(
+        default_factory=lambda: {"mon": "09:00-18:00", "tue": "09:00-18:00", "wed": "09:00-18:00",
+                                 "thu": "09:00-18:00", "fri": "09:00-17:00"}
+    )  # weekday -> "HH:MM-HH:MM" in bot.timezone; a missing day is a day off
+    breaks: list[str] = Field(default_factory=lambda: ["13:00-13:45"])  # every working day
+    holidays: list[date] = Field(default_factory=list)  # days off on top of the weekly schedule
+    workdays: list[date] = Field(default_factory=list)  # weekend days that are worked (moved working days)
+    show_operator_name: bool = True  # sign operators' replies with their first name
+    templates: dict[str, str] = Field(default_factory=dict)  # saved replies: name -> text
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+            _span(span)
+        return value
+
+    @field_validator("breaks")
+    @classmethod
+    def _breaks(cls, value: list[str]) -> list[str]:
+        for span in value:
+            _span(span)
+        return value
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _span(span: str) -> tuple[time, time]:
+    """ "09:00-18:00" as two times; a clear error otherwise."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in span.split("-"))
+    except ValueError:
+        raise ValueError(f"{span!r} is not a time span like 09:00-18:00") from None
+    if end <= start:
+        raise ValueError(f"{span!r} ends before it starts")
+    return start, end
+
+
 class Settings(BaseSettings):
     """The whole configuration of one bot instance."""
 
@@ -208,6 +257,7 @@ class Settings(BaseSettings):
     analytics: AnalyticsSection = AnalyticsSection()
     editors: EditorsSection = EditorsSection()
     notifications: NotificationsSection = NotificationsSection()
+    handoff: HandoffSection = HandoffSection()
 
     _toml_path: ClassVar[Path | None] = None
 

@@ -1,12 +1,12 @@
 """consents and notifications
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23
 
 Consents (append-only audit and current state), notification settings, reminders, broadcasts,
 digest items, rating invitations; the outbox learns whom a notification is for, the consent it
-relies on and a de-duplication key. Revises 0003; re-chained after 0004 (handoff) at merge.
+relies on and a de-duplication key. Revises 0004.
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

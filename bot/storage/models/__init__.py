@@ -3,6 +3,7 @@
 from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
+from bot.storage.models.handoff import CaseRow
 from bot.storage.models.kb import KBEntryTitle, KBVersion
 from bot.storage.models.notify import (
     BroadcastRow,
@@ -19,6 +20,7 @@ __all__ = [
     "Account",
     "Base",
     "BroadcastRow",
+    "CaseRow",
     "ConsentRow",
     "ConsentState",
     "ConversationRow",

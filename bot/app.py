@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.privacy import Pseudonyms, load_salt
 from bot.analytics.recorder import EventRecorder, purge_expired_texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.dialogue.logic import case_rating_ref
 from bot.dialogue.service import Branding, DialogueService
 from bot.dialogue.texts import Texts
+from bot.handoff.cases import Case
+from bot.handoff.hours import Schedule
 from bot.handoff.port import HandoffPort, NoOperators
+from bot.handoff.service import HandoffService, Workspace
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.notify.desk import NotifyDesk
+from bot.notify.rating import schedule_rating_invitation
 from bot.notify.reminders import remindable
 from bot.storage import Database, upgrade
 from bot.storage.models import KBEntryTitle, KBVersion
@@ -74,6 +81,20 @@ class App:
                 remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
                                    words=tuple(section.reminder_words)),
             )
+            if handoff is None and settings.handoff.chat_id is not None:
+                desk_service = build_handoff(settings, db, knowledge, texts, clock)
+                dialogue.handoff = desk_service
+                desk_service.run_dialogue = dialogue.run_and_queue
+                rating_delay = timedelta(hours=section.rating_delay_hours)
+
+                async def invite_to_rate(conn: AsyncConnection, case: Case, now: datetime) -> None:
+                    if case.person_id is not None:
+                        await schedule_rating_invitation(
+                            conn, person_id=case.person_id, case_ref=case_rating_ref(case.id), closed_at=now,
+                            delay=rating_delay,
+                        )
+
+                desk_service.on_closed.append(invite_to_rate)
             app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
             await app.record_kb_version(knowledge.current)
             await app.purge_expired()
@@ -107,6 +128,28 @@ class App:
             log.info("Removed %d question texts past their retention period", purged)
         return purged
 
+    @property
+    def handoff(self) -> HandoffService | None:
+        """The operators' desk, when one is configured."""
+        port = self.dialogue.handoff
+        return port if isinstance(port, HandoffService) else None
+
+    def add_sender(self, wake: Callable[[], None]) -> None:
+        """A channel's sender: told whenever rows are queued outside its own replies."""
+        self.dialogue.wakers.append(wake)
+        if self.handoff is not None:
+            self.handoff.wakers.append(wake)
+
     async def close(self) -> None:
         await self.dialogue.close()
         await self.db.dispose()
+
+
+def build_handoff(
+    settings: Settings, db: Database, knowledge: LiveKnowledge, texts: Texts, clock: Clock
+) -> HandoffService:
+    section = settings.handoff
+    assert section.chat_id is not None
+    schedule = Schedule.from_settings(section, settings.bot.timezone)
+    workspace = Workspace("telegram", str(section.chat_id))
+    return HandoffService(db, section, schedule, workspace, knowledge, texts, clock)

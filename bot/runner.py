@@ -8,11 +8,13 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 
 from aiogram.exceptions import TelegramUnauthorizedError
 
 from bot.app import App
 from bot.config import Settings
+from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
 from bot.scheduler import build_scheduler
 
@@ -40,6 +42,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         return 1
     runtimes = []
     scheduler = build_scheduler(app)
+    reloader = Reloader.for_app(app, on_outcome=tell_editors(app))
+    app.extras["reloader"] = reloader
+    watcher = start_watcher(reloader) if settings.editors.watch else None
     try:
         if settings.telegram.token is not None:
             from bot.channels.telegram.runtime import TelegramRuntime
@@ -58,6 +63,23 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if watcher is not None:
+            await stop_watcher(watcher)
         for runtime in reversed(runtimes):
             await runtime.stop()
         await app.close()
+
+
+def tell_editors(app: App) -> Callable[[ReloadOutcome], Awaitable[None]]:
+    """Report reloads in the log and, when a changed base is refused, in the operators' group."""
+
+    async def report(outcome: ReloadOutcome) -> None:
+        await log_outcome(outcome)
+        desk = app.handoff
+        if outcome.ok or outcome.trigger == "command" or desk is None:
+            return  # /reload answers the editor itself
+        async with app.db.transaction() as conn:
+            await desk.post_to_workspace(conn, outcome.text(), now=app.clock.now())
+        desk.wake()
+
+    return report

@@ -31,4 +31,8 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         prune_processed_updates, "interval", hours=6, args=[app], id="prune-processed-updates", coalesce=True
     )
     add_jobs(scheduler, app)
+    if app.handoff is not None:
+        scheduler.add_job(
+            app.handoff.check_sla, "interval", minutes=1, id="handoff-sla", coalesce=True, max_instances=1
+        )
     return scheduler

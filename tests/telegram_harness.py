@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.channels.telegram.runtime import TelegramRuntime
+from bot.clock import Clock
 from bot.config import Settings, load_settings
 from tests.conftest import DEMO_KB
 from tests.fakes.telegram import FakeTelegram
@@ -42,8 +43,10 @@ class Running:
         await self.app.close()
 
 
-async def start_bot(settings: Settings, fake: FakeTelegram, kb_path: Path = DEMO_KB) -> Running:
-    app = await App.create(settings, kb_path=kb_path)
+async def start_bot(
+    settings: Settings, fake: FakeTelegram, kb_path: Path = DEMO_KB, clock: Clock | None = None
+) -> Running:
+    app = await App.create(settings, kb_path=kb_path, clock=clock)
     try:
         runtime = await TelegramRuntime.start(app, settings.telegram)
     except BaseException:

@@ -160,7 +160,8 @@ async def test_report_figures_from_a_known_log(db: Database, demo) -> None:
     assert report.satisfaction.counts == {2: 1, 3: 1, 4: 2}
     assert report.satisfaction.share == 75.0 and report.satisfaction.stars == 3
     assert report.five is None and report.nps is None
-    assert report.first_responses is None and report.consents is None
+    assert report.first_responses is not None and report.first_responses.cases == 0  # no case in the log
+    assert report.consents is None
 
     stats = {e.id: (e.answers, e.yes, e.no, e.flagged) for e in report.entries}
     assert stats == {

@@ -80,6 +80,7 @@ class Sender:
     ) -> None:
         self.db = db
         self.transport = transport
+        self._wake = asyncio.Event()
         self.limiter = limiter
         self.clock = clock
         self.instance = instance
@@ -224,13 +225,19 @@ class Sender:
     async def run(self, interval: float = 1.0) -> None:
         """The background loop: due notifications, retries after outages, recovery after a crash."""
         while True:
+            self._wake.clear()
             try:
                 sent = await self.pump()
                 if sent:
                     continue
             except Exception:
                 log.exception("Outbox pump failed; trying again shortly")
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+
+    def wake(self) -> None:
+        """New rows were committed for this channel (operators' messages, notices): look now."""
+        self._wake.set()
 
     async def close(self) -> None:
         if self._flush_task is not None:

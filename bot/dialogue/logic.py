@@ -8,6 +8,7 @@ offer to rephrase and show other options; an operator is one tap away at every s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,7 +61,54 @@ class Notify:
     arg: str = ""
 
 
-Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify
+@dataclass(frozen=True, slots=True)
+class CloseCase:
+    """The person said their question is solved: close their operator case."""
+
+    case_id: int
+
+
+Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify | CloseCase
+
+CASE_KEY = "case"  # conv.extra: the number of the person's open operator case
+
+_HUMAN = r"(оператор\w*|живо\w* человек\w*|живо\w* люд\w*|человек[аоу]?|сотрудник\w*|специалист\w*|консультант\w*)"
+_OPERATOR_REQUEST = re.compile(
+    r"^(а\s+)?((позов\w*|зов\w*|дайте|нужен|нужна|нужно|хочу|можно|соедин\w*|переключ\w*|свяжите)\s+)?"
+    r"((мне|меня)\s+)?((с|со|на)\s+)?" + _HUMAN + r"(\s+(есть|нужен|нужна|тут|здесь))?(\s+пожалуйста)?$"
+    r"|(поговорить|пообщаться|связаться|соединить|переключить|общаться|говорить)\s+(меня\s+)?(с|со|на)\s+"
+    + _HUMAN
+    + r"|(позов\w*|соедин\w*|переключ\w*)\s+(мне\s+)?(на\s+|с\s+)?" + _HUMAN,
+    re.IGNORECASE,
+)
+_COMPLAINT = re.compile(r"\b(жалоб\w*|пожаловаться|претензи\w*)\b", re.IGNORECASE)
+_SHORT_REQUEST_WORDS = 8
+
+
+def wants_operator(text: str) -> bool:
+    """A short message asking for a human («позовите оператора», «хочу поговорить с человеком»)."""
+    words = re.sub(r"[^\w\s-]", " ", text.lower().replace("ё", "е")).split()
+    return len(words) <= _SHORT_REQUEST_WORDS and _OPERATOR_REQUEST.search(" ".join(words)) is not None
+
+
+def is_complaint(text: str) -> bool:
+    return _COMPLAINT.search(text) is not None
+
+
+def case_rating_ref(case_id: int) -> str:
+    return f"case-{case_id}"
+
+
+def case_closed(conv: Conversation, ctx: Context, case_id: int, text: str) -> Outcome:
+    """An operator closed the person's case: back to the bot, and ask how the operator helped."""
+    dialog = _Dialog(conv, ctx)
+    if conv.extra.get(CASE_KEY) != case_id:
+        return dialog.out  # already closed by the person, or another case since
+    conv.extra.pop(CASE_KEY, None)
+    conv.step = Step.IDLE
+    dialog.say(text)
+    dialog.start_case_rating(case_id)
+    return dialog.out
 NOTIFY_COMMANDS = ("settings", "stop", "reminders")
 
 
@@ -154,7 +202,7 @@ class _Dialog:
         if text.startswith("/"):
             self.command(text)
             return
-        if conv.step == Step.OPERATOR:
+        if conv.step == Step.OPERATOR or conv.extra.get(CASE_KEY) is not None:
             self.effect(RelayToOperator(msg))
             return
         if conv.step == Step.REMIND_WHEN:
@@ -305,6 +353,8 @@ class _Dialog:
         top = conv.candidates[:3]
         if result.decision == Decision.ANSWER and top:
             self.answer(top[0], via="match")
+        elif wants_operator(text):
+            self.escalate("words")
         elif result.decision == Decision.CONFIRM and top:
             entry = self.ctx.kb.entries[top[0]]
             conv.entry = entry.id
@@ -314,6 +364,8 @@ class _Dialog:
                 [(self.t.yes, f"confirm:{entry.id}"), (self.t.no, "confirm:no"), self.operator_button()],
                 per_row=2,
             )
+        elif is_complaint(text):
+            self.escalate("words")  # a complaint the base does not answer goes to a person
         elif result.decision == Decision.SUGGEST and top:
             self.offer(top[:3], self.t.suggest)
         else:
@@ -494,6 +546,33 @@ class _Dialog:
             self.conv.step = Step.IDLE
             self.say(self.t.forget_cancelled)
 
+    def on_solved(self, arg: str, menu: Menu) -> None:
+        case_id = self.conv.extra.get(CASE_KEY)
+        if case_id is None:
+            self.say(self.t.case_already_closed)
+            return
+        self.effect(CloseCase(int(case_id)))
+        self.conv.extra.pop(CASE_KEY, None)
+        self.conv.step = Step.IDLE
+        self.say(self.t.format(self.t.case_closed_by_person, case=case_id))
+        self.start_case_rating(int(case_id))
+
+    def start_case_rating(self, case_id: int) -> None:
+        """Ask the section 6 questions about an operator's help (the same scales as for answers)."""
+        conv = self.conv
+        ref = case_rating_ref(case_id)
+        if ref in conv.rated:
+            return
+        conv.rating_for = ref
+        conv.entry = None
+        conv.step = Step.RATE_SATISFACTION
+        scale = list(zip(self.t.satisfaction_scale, SATISFACTION_VALUES, strict=True))
+        actions = [(label, f"sat:{value}") for label, value in scale]
+        self.say(self.t.operator_satisfaction_question, [*actions, (self.t.skip, "rate:skip")], 1, ref)
+
+    def _rating_via(self) -> str | None:
+        return "operator" if (self.conv.rating_for or "").startswith("case-") else None
+
     # --- satisfaction (section 6 scales) --------------------------------------------------------
 
     def start_rating(self) -> None:
@@ -518,7 +597,11 @@ class _Dialog:
         if not self._rating_live(menu) or self.conv.step != Step.RATE_SATISFACTION or arg not in "1234":
             self.say(self.t.rating_done)
             return
-        self.event(Kind.SATISFACTION, request=self.conv.rating_for, entry=self.conv.entry, value=arg)
+        self.event(
+            Kind.SATISFACTION, request=self.conv.rating_for, entry=self.conv.entry, value=arg, via=self._rating_via()
+        )
+        if self._rating_via() == "operator" and self.ctx.remindable is not None:  # the notifications desk is on
+            self.effect(Notify("case_rated", self.conv.rating_for or ""))
         self.ask_ease()
 
     def ask_ease(self) -> None:
@@ -531,7 +614,9 @@ class _Dialog:
         if not self._rating_live(menu) or self.conv.step != Step.RATE_EASE or arg not in "1234":
             self.say(self.t.rating_done)
             return
-        self.event(Kind.EASE, request=self.conv.rating_for, entry=self.conv.entry, value=arg)
+        self.event(
+            Kind.EASE, request=self.conv.rating_for, entry=self.conv.entry, value=arg, via=self._rating_via()
+        )
         self.ask_comment()
 
     def ask_comment(self) -> None:
@@ -551,7 +636,10 @@ class _Dialog:
             self.finish_rating()
 
     def comment(self, text: str) -> None:
-        self.event(Kind.COMMENT, request=self.conv.rating_for, entry=self.conv.entry, text=text[:MAX_QUERY_CHARS])
+        self.event(
+            Kind.COMMENT, request=self.conv.rating_for, entry=self.conv.entry, text=text[:MAX_QUERY_CHARS],
+            via=self._rating_via(),
+        )
         self.finish_rating()
 
     def finish_rating(self) -> None:

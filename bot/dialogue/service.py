@@ -29,6 +29,7 @@ from bot.dialogue.cache import StateCache
 from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
 from bot.dialogue.locks import KeyedLocks
 from bot.dialogue.logic import (
+    CloseCase,
     Context,
     Escalate,
     Forget,
@@ -117,6 +118,7 @@ class DialogueService:
         self.notify = notify
         self.remindable = remindable
         self.locks = KeyedLocks()
+        self.wakers: list[Callable[[], None]] = []  # the senders, told when rows are queued for them
         self.journal = Journal(db, recorder.pseudonyms)
         self.cache = StateCache()
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
@@ -174,6 +176,14 @@ class DialogueService:
                         raise
                     log.info("Conversation changed concurrently; handling the message again")
         raise AssertionError("unreachable")
+
+    async def run_and_queue(self, user: UserRef, decide: Decider, split_at: int = 4000) -> Handled:
+        """``run`` for changes from outside (a case taken or closed): the replies go to the outbox as
+        pending messages, for the person's channel to send."""
+        handled = await self.run(user, decide, _Options(durable=True, instance="", split_at=split_at))
+        for waker in self.wakers:
+            waker()
+        return handled
 
     def context(self, now: datetime) -> tuple[Context, Snapshot]:
         snapshot = self.knowledge.current
@@ -318,7 +328,7 @@ class DialogueService:
             return []
         return outbox.rows_for(
             user.channel, user.user_id, replies, now, account_id=account.account_id or None,
-            claimed_by=options.instance,
+            claimed_by=options.instance or None,
         )
 
     async def _write_with_effects(
@@ -361,6 +371,9 @@ class DialogueService:
                     handled.replies += _split(await self.handoff.escalate(conn, account, conv, effect.reason), options)
                 elif isinstance(effect, RelayToOperator):
                     handled.replies += _split(await self.handoff.relay(conn, account, conv, effect.message), options)
+                elif isinstance(effect, CloseCase):
+                    closing = await self.handoff.close_by_person(conn, account, effect.case_id)
+                    handled.replies += _split(closing, options)
                 elif isinstance(effect, Forget):
                     await self._forget(conn, account)
                     forgotten = True

@@ -80,6 +80,9 @@ class Texts:
     glad: str = "Рад, что помог!"
 
     satisfaction_question: str = "Насколько вы удовлетворены ответом?"
+    operator_satisfaction_question: str = "Насколько вы удовлетворены помощью сотрудника?"
+    case_closed_by_person: str = "Хорошо, обращение №{case} закрыто. Спасибо, что написали!"
+    case_already_closed: str = "Это обращение уже закрыто. Если вопрос остался — просто напишите его."
     satisfaction_scale: tuple[str, str, str, str] = (
         "Удовлетворён",
         "Скорее удовлетворён",

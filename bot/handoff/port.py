@@ -23,6 +23,9 @@ class HandoffPort(Protocol):
     ) -> list[Outgoing]:
         """Pass a message written during a case to the operators."""
 
+    async def close_by_person(self, conn: AsyncConnection, account: AccountInfo, case_id: int) -> list[Outgoing]:
+        """The person pressed «Вопрос решён»: close their case."""
+
     async def forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         """The person deleted their data: close and anonymise their cases."""
 
@@ -42,6 +45,9 @@ class NoOperators:
         self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, message: Incoming
     ) -> list[Outgoing]:
         return [Outgoing(self.texts.no_operators)]
+
+    async def close_by_person(self, conn: AsyncConnection, account: AccountInfo, case_id: int) -> list[Outgoing]:
+        return []
 
     async def forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         return None

@@ -89,6 +89,8 @@ class _Call:
             await self.unsubscribe(arg)
         elif action == "rate":
             await self.rate(arg)
+        elif action == "case_rated":  # rated in the conversation right after closing: no invitation later
+            await rating.cancel_rating_invitation(self.conn, person_id=self.person, case_ref=arg)
 
     # --- output -------------------------------------------------------------------------------------
 

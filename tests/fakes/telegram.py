@@ -590,7 +590,8 @@ class FakeTelegram:
         chat.setdefault("accent_color_id", 0)
         chat.setdefault("max_reaction_count", 11)
         chat.setdefault("accepted_gift_types", {"unlimited_gifts": False, "limited_gifts": False,
-                                                "unique_gifts": False, "premium_subscription": False})
+                                                "unique_gifts": False, "premium_subscription": False,
+                                                "gifts_from_channels": False})
         return chat
 
     def _m_getchatmember(self, params: dict[str, Any]) -> Any:
@@ -602,7 +603,8 @@ class FakeTelegram:
                       "can_manage_chat": True, "can_delete_messages": True, "can_manage_video_chats": True,
                       "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
                       "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-                      "can_delete_stories": False, "can_manage_topics": not self._chat(chat_id).get("no_rights")}
+                      "can_delete_stories": False, "can_send_welcome_messages": False,
+                      "can_manage_topics": not self._chat(chat_id).get("no_rights")}
             return member
         members = self.chats.get(chat_id, {}).get("members", [])
         if user_id in members:

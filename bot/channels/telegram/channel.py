@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
 
 from bot.app import App
+from bot.channels.telegram.desk import TelegramDesk
 from bot.channels.telegram.inbound import CHANNEL, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
 from bot.delivery.outbox import Envelope
@@ -46,6 +47,7 @@ class TelegramChannel:
         self.app = app
         self.bot = bot
         self.sender = sender
+        self.desk: TelegramDesk | None = None  # the operators' workspace, when configured
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def setup(self, set_commands: bool = True) -> str:
@@ -75,6 +77,9 @@ class TelegramChannel:
 
     async def handle(self, update: Update) -> None:
         """Process one update completely: state stored, replies stored and sent (or queued)."""
+        if self.desk is not None and self.desk.owns(update):
+            await self.desk.handle(update)
+            return
         if update.my_chat_member is not None:
             await self._membership(update)
             return
@@ -107,6 +112,9 @@ class TelegramChannel:
         if member.new_chat_member.status == "kicked":
             async with self.app.db.transaction() as conn:
                 await people.mark_unreachable(conn, user, self.app.clock.now())
+                account = await people.find_account(conn, user)
+                if self.app.handoff is not None and account is not None:
+                    await self.app.handoff.person_unreachable(conn, account.account_id)
             self.app.dialogue.forget_cached(user)
             log.info("A person blocked the bot; marked unreachable")
 
@@ -114,6 +122,8 @@ class TelegramChannel:
         user = UserRef(CHANNEL, envelope.recipient)
         async with self.app.db.transaction() as conn:
             await people.mark_unreachable(conn, user, self.app.clock.now())
+            if self.app.handoff is not None and envelope.account_id is not None:
+                await self.app.handoff.person_unreachable(conn, envelope.account_id)
         self.app.dialogue.forget_cached(user)
 
     async def _answer_callback(self, callback_id: str) -> None:

@@ -13,6 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.desk import TelegramDesk, editor_commands
 from bot.channels.telegram.polling import Poller
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
@@ -53,15 +54,21 @@ class TelegramRuntime:
     @classmethod
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
         bot = bot or make_bot(section)
-        transport = TelegramTransport(bot)
+        desk = TelegramDesk(app, bot, app.handoff, app.handoff.section.chat_id or 0) if app.handoff else None
+        transport = TelegramTransport(bot, desk)
         sender = Sender(
             app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance,
             gate=consent_gate(app.db),
         )
         channel = TelegramChannel(app, bot, sender)
+        channel.desk = desk
         sender.on_blocked = channel.on_blocked
+        app.add_sender(sender.wake)
         try:
             username = await channel.setup(section.set_commands)
+            if desk is not None:
+                desk.editor_command = editor_commands(app)
+                await desk.check()
         except BaseException:
             await bot.session.close()
             raise

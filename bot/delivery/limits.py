@@ -53,3 +53,8 @@ class Limiter:
         await self._chat(recipient).acquire()
         await self._global.acquire()
         yield
+
+    async def other_request(self) -> None:
+        """Wait for a slot in the overall budget for a request that is not a message (VK counts every
+        API call of a community token against one limit)."""
+        await self._global.acquire()

@@ -4,7 +4,9 @@ from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
 from bot.storage.models.kb import KBEntryTitle, KBVersion
+from bot.storage.models.linking import LinkAttempt, LinkCode
 from bot.storage.models.people import Account, ConversationRow, Person
+from bot.storage.models.vk import VKClient, VKPollState
 
 __all__ = [
     "Account",
@@ -13,7 +15,11 @@ __all__ = [
     "EventRow",
     "KBEntryTitle",
     "KBVersion",
+    "LinkAttempt",
+    "LinkCode",
     "OutboxRow",
     "Person",
     "ProcessedUpdate",
+    "VKClient",
+    "VKPollState",
 ]

@@ -285,3 +285,52 @@ async def test_run_command_serves_vk_until_stopped(tmp_path: Path) -> None:
         await fake.wait_for(lambda: asked_helped(fake, USER), timeout=20)
         stop.set()
         assert await asyncio.wait_for(task, timeout=30) == 0
+
+
+async def test_message_allow_and_deny_are_consents_and_deny_stops_proactive_messages(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+    import types
+
+    from bot.delivery import outbox
+    from bot.dialogue.messages import Outgoing
+    from bot.storage.models import Account
+
+    recorded: list[dict] = []
+
+    async def record(conn, *, person_id, subject, granted, channel, wording_version, at, source) -> None:
+        recorded.append({"person_id": person_id, "subject": subject, "granted": granted, "channel": channel,
+                         "wording_version": wording_version, "source": source})
+
+    consent = types.ModuleType("bot.consent")
+    records = types.ModuleType("bot.consent.records")
+    records.record = record  # type: ignore[attr-defined]
+    consent.records = records  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bot.consent", consent)
+    monkeypatch.setitem(sys.modules, "bot.consent.records", records)
+
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        fake.allow(USER)  # before ever writing: a person without a conversation is created
+        await fake.wait_for(lambda: len(recorded) == 1)
+        assert recorded[0]["subject"] == "messages:vk" and recorded[0]["granted"] is True
+        assert recorded[0]["channel"] == "vk" and recorded[0]["source"] == "vk:message_allow"
+        fake.deny(USER)
+        await fake.wait_for(lambda: len(recorded) == 2)
+        assert recorded[1]["granted"] is False and recorded[1]["person_id"] == recorded[0]["person_id"]
+        await fake.wait_for(lambda: bot.runtime.poller.saved_ts == str(fake.ts))
+        assert await count(bot.app, Account, Account.unreachable_at.is_not(None)) == 1
+        # a proactive message for a person who denied messages does not reach them
+        async with bot.app.db.transaction() as conn:
+            account_id = await conn.scalar(select(Account.id))
+            await outbox.insert_rows(conn, outbox.rows_for("vk", str(USER), [Outgoing("Напоминание")],
+                                                           bot.app.clock.now(), account_id=account_id,
+                                                           kind="notification"))
+        await settled(bot.app)
+        assert fake.sent(USER) == []
+        assert await count(bot.app, OutboxRow, OutboxRow.status == "unreachable") == 1
+        fake.allow(USER)
+        await fake.wait_for(lambda: len(recorded) == 3 and recorded[2]["granted"] is True)
+        await fake.wait_for(lambda: bot.runtime.poller.saved_ts == str(fake.ts))
+        assert await count(bot.app, Account, Account.unreachable_at.is_not(None)) == 0

@@ -192,9 +192,11 @@ class FakeVK:
         raise AssertionError(f"no button {label!r} in {self.keyboard_buttons(user)}")
 
     def allow(self, user: int) -> dict[str, Any]:
+        self.blocked.discard(user)
         return self._push("message_allow", {"user_id": user, "key": "k"})
 
     def deny(self, user: int) -> dict[str, Any]:
+        self.blocked.add(user)  # VK refuses the community's messages to this person from now on (901)
         return self._push("message_deny", {"user_id": user})
 
     # --- what the bot did --------------------------------------------------------------------------

@@ -27,14 +27,19 @@ WORDING_VERSION = "vk-messages-1"  # VK's own "allow messages from the community
 _updates = ProcessedUpdate.__table__
 
 
-async def record_consent(conn: AsyncConnection, person_id: int, granted: bool, at: datetime, source: str) -> None:
-    """Write the consent through the consent records (imported lazily: they live in their own package)."""
-    from bot.consent import records
-
+async def record_consent(conn: AsyncConnection, person_id: int, granted: bool, at: datetime, source: str) -> bool:
+    """Write the consent through the consent records, in the caller's transaction; False when this build
+    has no consent records yet (``bot.consent`` comes with the notifications work and is imported lazily)."""
+    try:
+        from bot.consent import records
+    except ImportError:
+        log.warning("bot.consent.records is not available: VK's message permission is not recorded as consent")
+        return False
     await records.record(
         conn, person_id=person_id, subject=SUBJECT, granted=granted, channel=CHANNEL,
         wording_version=WORDING_VERSION, at=at, source=source,
     )
+    return True
 
 
 async def apply(app: App, change: Permission, update_key: str) -> bool:

@@ -334,3 +334,41 @@ async def test_message_allow_and_deny_are_consents_and_deny_stops_proactive_mess
         await fake.wait_for(lambda: len(recorded) == 3 and recorded[2]["granted"] is True)
         await fake.wait_for(lambda: bot.runtime.poller.saved_ts == str(fake.ts))
         assert await count(bot.app, Account, Account.unreachable_at.is_not(None)) == 0
+
+
+async def test_account_linking_between_telegram_and_vk(tmp_path: Path) -> None:
+    import re
+
+    from bot.app import App
+    from bot.channels.telegram.runtime import TelegramRuntime
+    from bot.channels.vk.runtime import VKRuntime
+    from bot.storage.models import Person
+    from tests.conftest import DEMO_KB
+    from tests.fakes.telegram import FakeTelegram
+    from tests.telegram_harness import telegram_settings
+    from tests.vk_harness import vk_settings
+
+    async with FakeVK() as vk, FakeTelegram() as tg:
+        telegram_settings(tmp_path, tg)
+        settings = vk_settings(tmp_path, vk)
+        app = await App.create(settings, kb_path=DEMO_KB)
+        tg_runtime = await TelegramRuntime.start(app, settings.telegram)
+        vk_runtime = await VKRuntime.start(app, settings.vk)
+        try:
+            tg.command(5001, "/start")
+            await tg.wait_for(lambda: bool(tg.buttons(5001)))
+            tg.press(5001, tg.button(5001, "Предприниматель"))
+            await tg.wait_for(lambda: any("предпринимателей" in t for t in tg.texts(5001)))
+            tg.command(5001, "/link")
+            await tg.wait_for(lambda: "/link" in tg.texts(5001)[-1])
+            code = re.search(r"/link (\d{4} \d{4})", tg.texts(5001)[-1]).group(1)  # type: ignore[union-attr]
+
+            vk.message(USER, f"/link {code}")
+            await vk.wait_for(lambda: any("чаты связаны" in t for t in vk.texts(USER)))
+            vk.message(USER, "/profile")
+            await vk.wait_for(lambda: "для предпринимателей" in vk.texts(USER)[-1])
+            assert await count(app, Person) == 1
+        finally:
+            await vk_runtime.stop()
+            await tg_runtime.stop()
+            await app.close()

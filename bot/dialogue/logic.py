@@ -50,7 +50,14 @@ class Forget:
     pass
 
 
-Effect = SetSegment | Escalate | RelayToOperator | Forget
+@dataclass(frozen=True, slots=True)
+class LinkAccounts:
+    """/link: give a one-time code (``code`` empty) or join this account with the one that gave it."""
+
+    code: str = ""
+
+
+Effect = SetSegment | Escalate | RelayToOperator | Forget | LinkAccounts
 
 
 @dataclass(slots=True)
@@ -173,6 +180,8 @@ class _Dialog:
             self.escalate("command")
         elif name == "profile":
             self.ask_segment(self.t.format(self.t.profile, who=self._who()))
+        elif name == "link":
+            self.effect(LinkAccounts(text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""))
         elif name in ("forget", "delete"):
             self.conv.step = Step.FORGET
             self.say(self.t.forget_confirm, [(self.t.forget_yes, "forget:yes"), (self.t.forget_no, "forget:no")], 2)

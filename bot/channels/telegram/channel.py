@@ -33,6 +33,7 @@ COMMANDS = [
     BotCommand(command="menu", description="Темы и вопросы"),
     BotCommand(command="operator", description="Позвать сотрудника"),
     BotCommand(command="profile", description="Гражданин или предприниматель"),
+    BotCommand(command="link", description="Связать чаты в Telegram и VK"),
     BotCommand(command="help", description="Как пользоваться ботом"),
     BotCommand(command="forget", description="Удалить мои данные"),
 ]

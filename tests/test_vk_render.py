@@ -96,3 +96,10 @@ def test_events_are_parsed_defensively() -> None:
     assert to_inbound({"type": "message_reply", "object": {}}) is None
     assert to_inbound({"type": "message_new", "object": "nonsense"}) is None
     assert event_key({"event_id": "abc"}) == "abc" and len(event_key({"type": "x"})) <= 64
+
+
+def test_channel_marks_for_operators() -> None:
+    from bot.channels.marks import case_title, channel_mark
+
+    assert channel_mark("vk") == "VK" and channel_mark("telegram") == "TG"
+    assert case_title("vk", "Субсидия на ЖКХ") == "[VK] Субсидия на ЖКХ"

@@ -13,8 +13,8 @@ also checks that every update was acknowledged (the bot acknowledges only what i
 from __future__ import annotations
 
 import argparse
-import cProfile
 import asyncio
+import cProfile
 import multiprocessing as mp
 import os
 import random

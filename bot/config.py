@@ -132,10 +132,37 @@ class TelegramSection(Section):
         return self
 
 
+class VKRateLimitsSection(RateLimitsSection):
+    """VK's limits for a community token: about 20 API requests a second in all."""
+
+    per_second: float = Field(20.0, gt=0)
+    chat_burst: int = Field(3, ge=1)
+    chat_per_second: float = Field(1.0, gt=0)
+
+
 class VKSection(Section):
-    token: SecretStr | None = None
-    group_id: int | None = None
-    api_url: str = "https://api.vk.com/method/"
+    token: SecretStr | None = None  # a community access token with the "messages" and "manage" rights
+    group_id: int | None = None  # the community id (positive); empty: taken from the token
+    api_url: str = "https://api.vk.com/method"  # another endpoint (a proxy, the tests' fake API)
+    api_version: str = "5.199"
+    long_poll_wait: int = Field(25, ge=1, le=90)  # seconds one long-poll request waits for events
+    request_timeout: float = Field(30.0, gt=0)
+    configure_long_poll: bool = True  # switch on Bots Long Poll and its events at start (needs "manage")
+    limits: VKRateLimitsSection = VKRateLimitsSection()
+
+    @field_validator("api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// address, e.g. https://api.vk.com/method")
+        return value.rstrip("/")
+
+    @field_validator("group_id")
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise ValueError("the community id is positive (without the minus sign)")
+        return value
 
 
 class AnalyticsSection(Section):

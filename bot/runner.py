@@ -55,6 +55,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
                 print("Telegram did not accept the token (BOT_TELEGRAM__TOKEN): check it with @BotFather.",
                       file=sys.stderr)
                 return 1
+        if settings.vk.token is not None:
+            from bot.channels.vk.runtime import VKRuntime, VKSetupError
+
+            try:
+                runtimes.append(await VKRuntime.start(app, settings.vk))
+            except VKSetupError as exc:
+                print(f"VK: {exc}", file=sys.stderr)
+                return 1
         scheduler.start()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
         await stop.wait()

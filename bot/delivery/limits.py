@@ -92,3 +92,9 @@ class Limiter:
             yield
         finally:
             self._global.release()
+
+    async def other_request(self) -> None:
+        """Wait for a slot in the overall budget for a request that is not a message (VK counts every
+        API call of a community token against one limit)."""
+        await self._global.acquire()
+        self._global.release()

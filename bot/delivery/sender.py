@@ -198,12 +198,18 @@ class Sender:
             self._flush_task = asyncio.create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_DELAY)
-        try:
-            await self.flush()
-        except Exception:
-            log.exception("Could not record delivery outcomes; will try again")
-            self._schedule_flush()
+        # Outcomes that arrive while a flush is writing find this task still running and do not
+        # schedule another: loop until none are left (otherwise their rows stay "sending" until the
+        # next delivery, and are sent again once they look abandoned).
+        while True:
+            await asyncio.sleep(FLUSH_DELAY)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("Could not record delivery outcomes; will try again")
+                continue
+            if not self._done:
+                return
 
     async def flush(self) -> None:
         """Write the outcomes recorded so far (many at once)."""

@@ -68,7 +68,14 @@ class CloseCase:
     case_id: int
 
 
-Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify | CloseCase
+@dataclass(frozen=True, slots=True)
+class LinkAccounts:
+    """/link: give a one-time code (``code`` empty) or join this account with the one that gave it."""
+
+    code: str = ""
+
+
+Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify | CloseCase | LinkAccounts
 
 CASE_KEY = "case"  # conv.extra: the number of the person's open operator case
 
@@ -109,6 +116,8 @@ def case_closed(conv: Conversation, ctx: Context, case_id: int, text: str) -> Ou
     dialog.say(text)
     dialog.start_case_rating(case_id)
     return dialog.out
+
+
 NOTIFY_COMMANDS = ("settings", "stop", "reminders")
 
 
@@ -240,6 +249,8 @@ class _Dialog:
             self.ask_segment(self.t.format(self.t.profile, who=self._who()))
         elif name in NOTIFY_COMMANDS:
             self.effect(Notify("cmd", name))
+        elif name == "link":
+            self.effect(LinkAccounts(text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""))
         elif name in ("forget", "delete"):
             self.conv.step = Step.FORGET
             self.say(self.t.forget_confirm, [(self.t.forget_yes, "forget:yes"), (self.t.forget_no, "forget:no")], 2)

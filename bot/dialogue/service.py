@@ -33,6 +33,7 @@ from bot.dialogue.logic import (
     Context,
     Escalate,
     Forget,
+    LinkAccounts,
     Notify,
     Outcome,
     RelayToOperator,
@@ -46,6 +47,7 @@ from bot.dialogue.texts import Texts
 from bot.handoff.port import HandoffPort
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.kb.model import Entry
+from bot.people import linking
 from bot.people import repository as people
 from bot.people.repository import AccountInfo
 from bot.storage import Database
@@ -364,6 +366,7 @@ class DialogueService:
                 pseudonym = self.recorder.pseudonyms.person(account.person_id)
                 rows = [{**row, "person": pseudonym} for row in rows]
             forgotten = False
+            merged: list[int] = []  # people joined by /link: their other accounts' cached state is stale
             for effect in outcome.effects:
                 if isinstance(effect, SetSegment):
                     await people.set_segment(conn, account.person_id, effect.segment, now)
@@ -382,6 +385,15 @@ class DialogueService:
                         handled.replies.append(Outgoing(self.texts.notifications_unavailable))
                     else:
                         handled.replies += _split(await self.notify.handle(conn, account, conv, effect, now), options)
+                elif isinstance(effect, LinkAccounts):
+                    reply, linked = await self._link(conn, account, effect.code, now)
+                    handled.replies.append(Outgoing(reply))
+                    if linked.result == linking.LinkResult.LINKED and linked.person_id is not None:
+                        merged.extend(p for p in (account.person_id, linked.person_id) if p is not None)
+                        account = replace(account, person_id=linked.person_id, segment=linked.segment)
+                        conv.segment = linked.segment
+                        pseudonym = self.recorder.pseudonyms.person(linked.person_id)
+                        rows = [{**row, "person": pseudonym} for row in rows]
             if forgotten:
                 rows = [{**row, "text": None, "text_expires_at": None} for row in rows]
                 account_for_outbox = replace(account, account_id=0)
@@ -394,7 +406,30 @@ class DialogueService:
             outbox_rows = self._outbox_rows(user, account_for_outbox, handled.replies, now, options)
             ids = await outbox.insert_rows(conn, outbox_rows)
         handled.envelopes = outbox.envelopes(ids, outbox_rows)
+        for person_id in merged:
+            self.cache.drop_person(person_id)
         return account, forgotten
+
+    async def _link(
+        self, conn: AsyncConnection, account: AccountInfo, code: str, now: datetime
+    ) -> tuple[str, linking.Linked]:
+        """/link: a new code, or the accounts joined; the reply to show."""
+        t = self.texts
+        if not code.strip():
+            issued = await linking.issue(conn, account, now)
+            minutes = int(linking.CODE_TTL.total_seconds() // 60)
+            shown = linking.display(issued)
+            return t.format(t.link_code, code=shown, minutes=minutes), linking.Linked(linking.LinkResult.ISSUED)
+        linked = await linking.redeem(conn, account, code, now, self.recorder.pseudonyms.person)
+        replies = {
+            linking.LinkResult.LINKED: t.link_done,
+            linking.LinkResult.ALREADY: t.link_already,
+            linking.LinkResult.INVALID: t.link_invalid,
+            linking.LinkResult.SAME_CHANNEL: t.link_same_channel,
+            linking.LinkResult.CONFLICT: t.link_conflict,
+            linking.LinkResult.TOO_MANY: t.link_too_many,
+        }
+        return replies[linked.result], linked
 
     async def _forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         await self.handoff.forget(conn, account)

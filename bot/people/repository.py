@@ -133,6 +133,15 @@ async def mark_unreachable(conn: AsyncConnection, user: UserRef, now: datetime) 
     )
 
 
+async def mark_reachable(conn: AsyncConnection, user: UserRef, now: datetime) -> None:
+    """The person allowed messages again (VK's message_allow)."""
+    await conn.execute(
+        update(_accounts)
+        .where(_accounts.c.channel == user.channel, _accounts.c.external_id == user.user_id)
+        .values(unreachable_at=None)
+    )
+
+
 async def forget_person(conn: AsyncConnection, person_id: int) -> None:
     """Delete a person with everything that refers to them (accounts, conversations, …, by cascade)."""
     await conn.execute(delete(_accounts).where(_accounts.c.person_id == person_id))

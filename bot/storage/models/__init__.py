@@ -5,6 +5,7 @@ from bot.storage.models.base import Base
 from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
 from bot.storage.models.handoff import CaseRow
 from bot.storage.models.kb import KBEntryTitle, KBVersion
+from bot.storage.models.linking import LinkAttempt, LinkCode
 from bot.storage.models.notify import (
     BroadcastRow,
     ConsentRow,
@@ -15,6 +16,7 @@ from bot.storage.models.notify import (
     ReminderRow,
 )
 from bot.storage.models.people import Account, ConversationRow, Person
+from bot.storage.models.vk import VKClient, VKPollState
 
 __all__ = [
     "Account",
@@ -28,10 +30,14 @@ __all__ = [
     "EventRow",
     "KBEntryTitle",
     "KBVersion",
+    "LinkAttempt",
+    "LinkCode",
     "NotificationSettings",
     "OutboxRow",
     "Person",
     "ProcessedUpdate",
     "RatingInvitation",
     "ReminderRow",
+    "VKClient",
+    "VKPollState",
 ]

@@ -1,0 +1,94 @@
+"""The VK adapter: an event is processed by the core, its replies stored and sent, and only then
+counted as handled (the long-poll position moves past it afterwards; see polling.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import aiohttp
+from vkbottle import API, VKAPIError
+
+from bot.app import App
+from bot.channels.vk import permission
+from bot.channels.vk.api import VKUnavailable
+from bot.channels.vk.inbound import CHANNEL, Inbound, Permission, event_key, to_inbound
+from bot.channels.vk.render import MAX_TEXT
+from bot.channels.vk.store import ClientRegistry
+from bot.delivery.limits import Limiter
+from bot.delivery.outbox import Envelope
+from bot.delivery.sender import Sender
+from bot.dialogue.messages import UserRef
+from bot.people import repository as people
+
+log = logging.getLogger(__name__)
+_QUIET = (VKAPIError, VKUnavailable, aiohttp.ClientError, asyncio.TimeoutError, TimeoutError)
+
+
+class VKChannel:
+    def __init__(
+        self, app: App, api: API, sender: Sender, clients: ClientRegistry, limiter: Limiter, group_id: int
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.sender = sender
+        self.clients = clients
+        self.limiter = limiter
+        self.group_id = group_id
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def handle(self, event: dict[str, Any]) -> None:
+        """Process one long-poll event completely: state stored, replies stored and sent (or queued)."""
+        group = event.get("group_id")
+        if group is not None and group != self.group_id:
+            return  # another community's event: not ours to answer
+        found = to_inbound(event)
+        if found is None:
+            return
+        key = event_key(event)
+        if isinstance(found, Permission):
+            await permission.apply(self.app, found, key)
+            return
+        await self._message(found, key)
+
+    async def _message(self, inbound: Inbound, key: str) -> None:
+        if inbound.event_id is not None:
+            self._spawn(self._answer_callback(inbound.event_id, inbound.peer_id))
+        if inbound.caps is not None:
+            await self.clients.remember(str(inbound.peer_id), inbound.caps, self.app.clock.now())
+        handled = await self.app.dialogue.process(inbound.message, update_key=key, durable=True, split_at=MAX_TEXT)
+        if handled.duplicate:
+            log.info("VK event %s was already processed; ignored", key)
+            return
+        if handled.envelopes:
+            await self.sender.deliver(handled.envelopes)
+
+    async def on_blocked(self, envelope: Envelope) -> None:
+        """VK refused a message because the person does not accept messages from the community."""
+        user = UserRef(CHANNEL, envelope.recipient)
+        async with self.app.db.transaction() as conn:
+            await people.mark_unreachable(conn, user, self.app.clock.now())
+            if self.app.handoff is not None and envelope.account_id is not None:
+                await self.app.handoff.person_unreachable(conn, envelope.account_id)
+        self.app.dialogue.forget_cached(user)
+
+    async def _answer_callback(self, event_id: str, peer_id: int) -> None:
+        """Stop the button's spinner; the reply itself comes as a message."""
+        with contextlib.suppress(*_QUIET):
+            await self.limiter.other_request()
+            await self.api.request(
+                "messages.sendMessageEventAnswer", {"event_id": event_id, "user_id": peer_id, "peer_id": peer_id}
+            )
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def drain(self) -> None:
+        """Wait for callback answers still on their way."""
+        if self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)

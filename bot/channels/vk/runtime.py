@@ -1,0 +1,130 @@
+"""Starting and stopping the VK channel inside the bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from vkbottle import API, VKAPIError
+from vkbottle.polling import BotPolling
+
+from bot.app import App
+from bot.channels.vk import store
+from bot.channels.vk.api import make_api
+from bot.channels.vk.channel import VKChannel
+from bot.channels.vk.inbound import CHAT_PEER_START, EVENTS
+from bot.channels.vk.polling import VKPoller
+from bot.channels.vk.transport import VKTransport
+from bot.config import VKSection
+from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.sender import Sender
+from bot.notify.jobs import consent_gate
+
+log = logging.getLogger(__name__)
+
+
+class VKSetupError(Exception):
+    """The token or the community cannot be used; the message says what to fix."""
+
+
+def is_chat(peer: str) -> bool:
+    return peer.lstrip("-").isdigit() and int(peer) >= CHAT_PEER_START
+
+
+def rate_limits(section: VKSection) -> RateLimits:
+    limits = section.limits
+    return RateLimits(limits.per_second, limits.chat_burst, limits.chat_per_second, limits.group_per_minute)
+
+
+async def community(api: API, configured: int | None) -> tuple[int, str]:
+    """The community the token belongs to (its id and name); it must be the configured one."""
+    try:
+        response = (await api.request("groups.getById", {}))["response"]
+    except VKAPIError as exc:
+        if exc.code in (5, 27, 28):
+            raise VKSetupError(
+                "VK did not accept the token (BOT_VK__TOKEN): create a community token with the "
+                "messages and manage rights (see README, section VK)."
+            ) from None
+        raise
+    groups = response.get("groups", response) if isinstance(response, dict) else response
+    if not groups:
+        raise VKSetupError("BOT_VK__TOKEN is not a community token (groups.getById returned nothing)")
+    group_id, name = int(groups[0]["id"]), str(groups[0].get("name", ""))
+    if configured is not None and configured != group_id:
+        raise VKSetupError(f"vk.group_id is {configured}, but the token belongs to community {group_id}")
+    return group_id, name
+
+
+async def configure_long_poll(api: API, group_id: int, version: str) -> None:
+    """Switch Bots Long Poll on with the events the bot handles (needs the token's "manage" right)."""
+    params: dict[str, object] = {"group_id": group_id, "enabled": 1, "api_version": version}
+    params.update({event: 1 for event in EVENTS})
+    try:
+        await api.request("groups.setLongPollSettings", params)
+    except VKAPIError as exc:
+        log.warning(
+            "Could not switch on Bots Long Poll (VK error %s); enable it by hand with API version %s and "
+            "the events %s (README, section VK)", exc.code, version, ", ".join(EVENTS),
+        )
+
+
+@dataclass
+class VKRuntime:
+    api: API
+    channel: VKChannel
+    sender: Sender
+    poller: VKPoller
+    group_id: int
+    name: str
+    tasks: tuple[asyncio.Task[None], ...] = ()
+
+    @classmethod
+    async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
+        api = api or make_api(section)
+        try:
+            group_id, name = await community(api, section.group_id)
+            if section.configure_long_poll:
+                await configure_long_poll(api, group_id, section.api_version)
+            async with app.db.transaction() as conn:
+                saved_ts, random_key = await store.poll_state(conn, group_id, app.clock.now())
+        except BaseException:
+            await api.http_client.close()
+            raise
+        limiter = Limiter(rate_limits(section), is_chat)
+        clients = store.ClientRegistry(app.db)
+        transport = VKTransport(api, clients, random_key)
+        sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
+        channel = VKChannel(app, api, sender, clients, limiter, group_id)
+        sender.on_blocked = channel.on_blocked
+        app.add_sender(sender.wake)
+        polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
+        poller = VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
+        try:
+            await poller.prepare()
+        except BaseException:
+            await api.http_client.close()
+            raise
+        runtime = cls(api, channel, sender, poller, group_id, name)
+        runtime.tasks = (
+            asyncio.create_task(sender.run(), name="vk-outbox"),
+            asyncio.create_task(poller.run(), name="vk-polling"),
+        )
+        log.info("VK community %s (%s) is polling for events", group_id, name)
+        return runtime
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
+        self.poller.stop()
+        polling = [t for t in self.tasks if t.get_name() == "vk-polling"]
+        if polling:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(polling[0], timeout=60)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.channel.drain()
+        await self.sender.close()
+        await self.api.http_client.close()

@@ -325,3 +325,41 @@ async def force_retry(bot: Running) -> None:
     bot.runtime.sender.wake()
 
 
+
+
+async def test_a_vk_person_is_served_by_the_same_telegram_workspace(tmp_path: Path) -> None:
+    from bot.app import App
+    from bot.channels.telegram.runtime import TelegramRuntime
+    from bot.channels.vk.runtime import VKRuntime
+    from tests.conftest import DEMO_KB
+    from tests.fakes.vk import FakeVK
+    from tests.vk_harness import vk_settings
+
+    vk_person = 3003
+    async with FakeVK() as vk, FakeTelegram() as tg:
+        tg.admins[GROUP] = [ANNA]
+        telegram_settings(tmp_path, tg, **desk_env())
+        settings = vk_settings(tmp_path, vk)
+        app = await App.create(settings, kb_path=DEMO_KB, clock=FakeClock(MONDAY_NOON_MSK))
+        tg_runtime = await TelegramRuntime.start(app, settings.telegram)
+        vk_runtime = await VKRuntime.start(app, settings.vk)
+        try:
+            vk.message(vk_person, "позовите оператора")
+            await vk.wait_for(lambda: any("Номер обращения" in t for t in vk.texts(vk_person)))
+            await tg.wait_for(lambda: bool(tg.forum_topics.get(GROUP)))
+            thread = the_topic(tg)
+            await tg.wait_for(lambda: any("Обращение №1</b> (VK)" in t for t in topic_texts(tg, thread)))
+            vk.message(vk_person, "у меня вопрос про субсидию")
+            await tg.wait_for(lambda: any("про субсидию" in t for t in topic_texts(tg, thread)))
+
+            tg.group_message(GROUP, ANNA, "Здравствуйте! Расскажите подробнее.", thread_id=thread)
+            await vk.wait_for(lambda: any("Расскажите подробнее" in t for t in vk.texts(vk_person)))
+            tg.group_press(GROUP, ANNA, "case:close:1", thread_id=thread)
+            await vk.wait_for(lambda: any("помощью сотрудника" in t for t in vk.texts(vk_person)))
+            async with app.db.read() as conn:
+                case = await cases.get(conn, 1)
+            assert case is not None and case.channel == "vk" and case.status == "closed"
+        finally:
+            await vk_runtime.stop()
+            await tg_runtime.stop()
+            await app.close()

@@ -45,6 +45,13 @@ def _server_process(conn, people: int, rounds: int, think: float) -> None:
         latencies: list[float] = []
         last_ids: list[int] = []
 
+        async def begin(number: int) -> None:
+            """A new person starts the bot (not measured: the account is created here)."""
+            chat = 100_000 + number
+            await asyncio.sleep(random.Random(number).random())
+            fake.command(chat, "/start")
+            await fake.reply(chat, 0)
+
         async def person(number: int) -> None:
             rng = random.Random(number)
             chat = 100_000 + number
@@ -65,6 +72,8 @@ def _server_process(conn, people: int, rounds: int, think: float) -> None:
                     await asyncio.sleep(think)  # reading the answer
                     last_ids.append(update["update_id"])
 
+        await asyncio.gather(*(begin(n) for n in range(people)))
+        await asyncio.sleep(1.0)
         fake.handling_seconds = 0.0
         cpu_before = time.process_time()
         started = time.monotonic()

@@ -8,6 +8,7 @@ is recorded there too, so a crash neither loses a reply nor handles an update tw
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections import OrderedDict
@@ -115,8 +116,8 @@ class DialogueService:
         self.handoff = handoff
         self.clock = clock
         self.branding = branding
-        self.new_id = new_id or (lambda: uuid.uuid4().hex[:16])
         self.instance = instance or uuid.uuid4().hex[:12]
+        self.new_id = new_id or _ids(self.instance)
         self.notify = notify
         self.remindable = remindable
         self.locks = KeyedLocks()
@@ -441,3 +442,11 @@ def _split(replies: list[Outgoing], options: _Options) -> list[Outgoing]:
     if not options.split_at:
         return list(replies)
     return [part for reply in replies for part in split_message(reply, options.split_at)]
+
+
+def _ids(instance: str) -> Callable[[], str]:
+    """Request ids unique across processes: this process's random prefix and a counter (uuid4 per
+    message costs a system call)."""
+    counter = itertools.count(1)
+    prefix = instance[:8]
+    return lambda: f"{prefix}{next(counter):08x}"

@@ -26,7 +26,7 @@ from bot.people import repository as people
 
 log = logging.getLogger(__name__)
 
-TYPING_AFTER = 0.4  # seconds of work before "typing…" is shown
+TYPING_AFTER = 1.0  # seconds of work before "typing…" is shown (Telegram shows it for 5 s)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 COMMANDS = [

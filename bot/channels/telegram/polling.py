@@ -17,14 +17,19 @@ from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, Tele
 from aiogram.types import Update
 
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel, chat_key
+from bot.channels.telegram.session import UpdateFilter
 
 log = logging.getLogger(__name__)
 RETRY_MAX = 30.0
+REFETCH_AFTER = 0.02  # seconds to wait before asking again while the oldest update is still in hand
 
 
 class Poller:
-    def __init__(self, bot: Bot, channel: TelegramChannel, timeout: int = 25) -> None:
+    def __init__(
+        self, bot: Bot, channel: TelegramChannel, timeout: int = 25, updates: UpdateFilter | None = None
+    ) -> None:
         self.bot = bot
+        self.updates = updates  # the session drops updates already in hand before parsing them
         self.channel = channel
         self.timeout = timeout
         self._stop = asyncio.Event()
@@ -71,15 +76,17 @@ class Poller:
             fresh = [u for u in updates if u.update_id > self._highest]
             for update in fresh:
                 self._start(update)
-            if not fresh and any(u.update_id in self._unfinished for u in updates):
-                # only updates still in hand came back: wait until one is done before asking again
-                # (if they are all done by now, the next request's offset acknowledges them)
-                self._progress.clear()
-                await self._wait_progress()
+            if self._unfinished:
+                # Telegram re-sends every update at or above the offset, so asking again at once would
+                # fetch (and parse) the updates in hand over and over: wait until the offset can move,
+                # or briefly, so that new updates still come in without delay.
+                await self._wait_offset_moves(self.offset, REFETCH_AFTER)
         await self._finish()
 
     def _start(self, update: Update) -> None:
         self._highest = max(self._highest, update.update_id)
+        if self.updates is not None:
+            self.updates.seen = self._highest
         self._unfinished.add(update.update_id)
         key = chat_key(update)
         previous = self._tails.get(key)
@@ -126,12 +133,16 @@ class Poller:
             return []
         return fetch.result()
 
-    async def _wait_progress(self) -> None:
-        stopping = asyncio.ensure_future(self._stop.wait())
-        progress = asyncio.ensure_future(self._progress.wait())
-        await asyncio.wait({stopping, progress}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        progress.cancel()
+    async def _wait_offset_moves(self, offset: int | None, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.offset == offset and not self._stop.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), timeout=remaining)
 
     async def _finish(self) -> None:
         """Let the updates in hand finish, then tell Telegram what is done."""

@@ -8,13 +8,12 @@ import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.desk import TelegramDesk, editor_commands
 from bot.channels.telegram.polling import Poller
+from bot.channels.telegram.session import UpdateFilter, make_session
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
@@ -25,13 +24,10 @@ from bot.notify.jobs import consent_gate
 log = logging.getLogger(__name__)
 
 
-def make_bot(section: TelegramSection) -> Bot:
+def make_bot(section: TelegramSection, updates: UpdateFilter | None = None) -> Bot:
     """An aiogram Bot on Telegram's API, or on a self-hosted Bot API server (``api_server``)."""
     assert section.token is not None
-    if section.api_server:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(section.api_server), timeout=section.request_timeout)
-    else:
-        session = AiohttpSession(timeout=section.request_timeout)
+    session = make_session(section.api_server, section.request_timeout, updates or UpdateFilter())
     return Bot(section.token.get_secret_value(), session=session)
 
 
@@ -53,7 +49,8 @@ class TelegramRuntime:
 
     @classmethod
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
-        bot = bot or make_bot(section)
+        updates = UpdateFilter()
+        bot = bot or make_bot(section, updates)
         desk = TelegramDesk(app, bot, app.handoff, app.handoff.section.chat_id or 0) if app.handoff else None
         transport = TelegramTransport(bot, desk)
         sender = Sender(
@@ -75,7 +72,7 @@ class TelegramRuntime:
         runtime = cls(bot, channel, sender, username)
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
         if section.mode == "polling":
-            runtime.poller = Poller(bot, channel, section.polling_timeout)
+            runtime.poller = Poller(bot, channel, section.polling_timeout, updates)
             await runtime.poller.prepare()
             runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
             log.info("Telegram bot @%s is polling for updates", username)

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App
-from bot.consent import records
 from bot.channels.vk.inbound import CHANNEL, Permission
+from bot.consent import records
 from bot.dialogue.messages import UserRef
 from bot.people import repository as people
 from bot.storage.models import ProcessedUpdate

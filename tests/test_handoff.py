@@ -285,7 +285,6 @@ async def test_operators_mistakes_and_a_person_writing_fifty_times(tmp_path: Pat
             # a closed case's topic: nothing goes to the person
             fake.group_press(GROUP, ANNA, "case:close:1", thread_id=thread)
             await fake.wait_for(lambda: fake.forum_topics[GROUP][thread]["closed"])
-            fake.forum_topics[GROUP][thread]["closed"] = False  # an admin may still write in a closed topic
             fake.group_message(GROUP, ANNA, "ещё одно", thread_id=thread)
             await fake.wait_for(lambda: any("уже закрыто" in t for t in topic_texts(fake, thread)))
         finally:
@@ -363,3 +362,22 @@ async def test_a_vk_person_is_served_by_the_same_telegram_workspace(tmp_path: Pa
             await vk_runtime.stop()
             await tg_runtime.stop()
             await app.close()
+
+
+async def test_forget_closes_the_case_and_cuts_it_from_the_person(tmp_path: Path) -> None:
+    async with FakeTelegram() as fake:
+        bot = await start(tmp_path, fake, FakeClock(MONDAY_NOON_MSK))
+        try:
+            thread = await escalate(fake)
+            fake.command(PERSON, "/forget")
+            await fake.wait_for(lambda: any(label == "Удалить" for label, _ in fake.buttons(PERSON)))
+            fake.press(PERSON, fake.button(PERSON, "Удалить"))
+            await fake.wait_for(lambda: any("удалил свои данные" in t for t in topic_texts(fake, thread)))
+            await fake.wait_for(lambda: fake.forum_topics[GROUP][thread]["closed"])
+            case = await case_row(bot)
+            assert case.status == "closed" and case.closed_by == "deleted"
+            assert case.person_id is None and case.recipient is None and case.account_id is None
+            fake.group_message(GROUP, ANNA, "Вы здесь?", thread_id=thread)
+            await fake.wait_for(lambda: any("уже закрыто" in t for t in topic_texts(fake, thread)))
+        finally:
+            await bot.stop()

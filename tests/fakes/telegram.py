@@ -484,7 +484,8 @@ class FakeTelegram:
             topic = self.forum_topics.get(chat_id, {}).get(int(thread))
             if topic is None:
                 return self._error(method, params, 400, "Bad Request: message thread not found")
-            if topic.get("closed"):
+            if topic.get("closed") and self._chat(chat_id).get("no_rights"):
+                # administrators who manage topics may still write in closed ones; others may not
                 return self._error(method, params, 400, "Bad Request: TOPIC_CLOSED")
         return chat_id
 

@@ -1,0 +1,76 @@
+"""The poller's offset bookkeeping, with a scripted Bot API (no HTTP): never acknowledges an update in
+hand, and never stalls when what comes back is already handled."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram.types import Update
+
+from bot.channels.telegram.polling import Poller
+
+
+def update(update_id: int, chat: int) -> Update:
+    return Update.model_validate({
+        "update_id": update_id,
+        "message": {"message_id": update_id, "date": 0, "chat": {"id": chat, "type": "private"},
+                    "from": {"id": chat, "is_bot": False, "first_name": "Иван"}, "text": "привет"},
+    })
+
+
+class ScriptedBot:
+    """getUpdates answers from a script; records the offsets it was asked with."""
+
+    def __init__(self, answers: list[list[Update]]) -> None:
+        self.answers = answers
+        self.offsets: list[int | None] = []
+
+    async def get_updates(self, offset: int | None = None, **_: Any) -> list[Update]:
+        self.offsets.append(offset)
+        if self.answers:
+            return self.answers.pop(0)
+        await asyncio.sleep(0.01)
+        return []
+
+
+class SlowChannel:
+    def __init__(self, delays: dict[int, float]) -> None:
+        self.delays = delays
+        self.handled: list[int] = []
+
+    async def handle(self, upd: Update) -> None:
+        await asyncio.sleep(self.delays.get(upd.update_id, 0.0))
+        self.handled.append(upd.update_id)
+
+
+async def test_offset_stays_below_updates_in_hand_and_moves_when_they_are_done() -> None:
+    first, second = update(10, 1), update(11, 2)
+    bot = ScriptedBot([[first, second]])
+    channel = SlowChannel({10: 0.2})
+    poller = Poller(bot, channel, timeout=0)  # type: ignore[arg-type]
+    task = asyncio.create_task(poller.run())
+    await asyncio.sleep(0.1)
+    assert channel.handled == [11]
+    assert all(o is None or o <= 10 for o in bot.offsets)  # 10 is still in hand: not acknowledged
+    await asyncio.sleep(0.3)
+    assert sorted(channel.handled) == [10, 11]
+    assert bot.offsets[-1] == 12
+    poller.stop()
+    await asyncio.wait_for(task, timeout=2)
+
+
+async def test_updates_returned_again_after_they_were_handled_do_not_stall_polling() -> None:
+    first = update(20, 1)
+    # the second answer repeats update 20 (asked with an old offset while it was being handled)
+    bot = ScriptedBot([[first], [first], [update(21, 1)]])
+    channel = SlowChannel({})
+    poller = Poller(bot, channel, timeout=0)  # type: ignore[arg-type]
+    task = asyncio.create_task(poller.run())
+    for _ in range(100):
+        if channel.handled == [20, 21]:
+            break
+        await asyncio.sleep(0.02)
+    assert channel.handled == [20, 21]  # each once, and the poller went on after the repeat
+    poller.stop()
+    await asyncio.wait_for(task, timeout=2)

@@ -8,9 +8,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.storage.models import Account, OutboxRow, ProcessedUpdate
+from tests.db_helpers import count, settled
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import running_bot, start_bot, telegram_settings
 
@@ -24,17 +24,6 @@ def asked_helped(fake: FakeTelegram, chat: int) -> bool:
     return bool(texts) and texts[-1].endswith(HELPED)
 
 
-async def count(app, model, *where) -> int:
-    async with app.db.read() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-async def settled(app, timeout: float = 10.0) -> None:
-    """Wait until every outbox row has its final status."""
-    deadline = time.monotonic() + timeout
-    while await count(app, OutboxRow, OutboxRow.status.in_(["pending", "sending"])):
-        assert time.monotonic() < deadline, "outbox never settled"
-        await asyncio.sleep(0.05)
 
 
 async def test_start_segment_question_helped_and_rating(tmp_path: Path) -> None:

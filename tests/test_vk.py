@@ -6,9 +6,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.storage.models import OutboxRow
+from tests.db_helpers import count, settled
 from tests.fakes.vk import CLIENT_TEXT_ONLY, FakeVK
 from tests.vk_harness import running_bot
 
@@ -21,16 +22,6 @@ def asked_helped(fake: FakeVK, peer: int) -> bool:
     return bool(texts) and texts[-1].endswith(HELPED)
 
 
-async def count(app, model, *where) -> int:
-    async with app.db.read() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-async def settled(app, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while await count(app, OutboxRow, OutboxRow.status.in_(["pending", "sending"])):
-        assert time.monotonic() < deadline, "outbox never settled"
-        await asyncio.sleep(0.05)
 
 
 async def test_conversation_with_callback_buttons(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
 
 from bot.app import App
+from bot.channels.background import Background
 from bot.channels.telegram.desk import TelegramDesk
 from bot.channels.telegram.inbound import CHANNEL, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
@@ -49,7 +50,7 @@ class TelegramChannel:
         self.bot = bot
         self.sender = sender
         self.desk: TelegramDesk | None = None  # the operators' workspace, when configured
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     async def setup(self, set_commands: bool = True) -> str:
         """Check the token and publish the command menu; returns the bot's @username."""
@@ -136,14 +137,11 @@ class TelegramChannel:
             await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        self._background.spawn(coro)
 
     async def drain(self) -> None:
         """Wait for callback answers and typing notices still on their way."""
-        if self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        await self._background.drain()
 
 
 def chat_key(update: Update) -> str:

@@ -13,6 +13,7 @@ import aiohttp
 from vkbottle import API, VKAPIError
 
 from bot.app import App
+from bot.channels.background import Background
 from bot.channels.vk import permission
 from bot.channels.vk.api import VKUnavailable
 from bot.channels.vk.inbound import CHANNEL, Inbound, Permission, event_key, to_inbound
@@ -38,7 +39,7 @@ class VKChannel:
         self.clients = clients
         self.limiter = limiter
         self.group_id = group_id
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     async def handle(self, event: dict[str, Any]) -> None:
         """Process one long-poll event completely: state stored, replies stored and sent (or queued)."""
@@ -84,11 +85,8 @@ class VKChannel:
             )
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        self._background.spawn(coro)
 
     async def drain(self) -> None:
         """Wait for callback answers still on their way."""
-        if self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        await self._background.drain()

@@ -35,4 +35,23 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         scheduler.add_job(
             app.handoff.check_sla, "interval", minutes=1, id="handoff-sla", coalesce=True, max_instances=1
         )
+        scheduler.add_job(
+            remind_stale_entries, "cron", day_of_week="mon", hour=10, timezone=app.settings.bot.timezone,
+            args=[app], id="stale-entries", coalesce=True,
+        )
     return scheduler
+
+
+async def remind_stale_entries(app: App) -> bool:
+    """Once a week, tell the editors in the operators' group which entries are due for review (with
+    their owners); nothing when none is."""
+    from bot.editors.commands import EditorCommands
+
+    desk = app.handoff
+    text = EditorCommands.for_app(app).stale_reminder()
+    if desk is None or text is None:
+        return False
+    async with app.db.transaction() as conn:
+        await desk.post_to_workspace(conn, text, now=app.clock.now())
+    desk.wake()
+    return True

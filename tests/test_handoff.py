@@ -381,3 +381,20 @@ async def test_forget_closes_the_case_and_cuts_it_from_the_person(tmp_path: Path
             await fake.wait_for(lambda: any("уже закрыто" in t for t in topic_texts(fake, thread)))
         finally:
             await bot.stop()
+
+
+async def test_weekly_stale_entries_reminder_goes_to_the_operators_group(tmp_path: Path) -> None:
+    from bot.editors.commands import EditorCommands
+    from bot.scheduler import remind_stale_entries
+
+    async with FakeTelegram() as fake:
+        # a short review period makes the demo base's entries with owners due
+        bot = await start(tmp_path, fake, FakeClock(MONDAY_NOON_MSK), BOT_EDITORS__REVIEW_DAYS="1")
+        try:
+            due = EditorCommands.for_app(bot.app).stale()
+            assert due, "the demo base has entries with owners"
+            assert await remind_stale_entries(bot.app)
+            await fake.wait_for(lambda: any("Пора проверить статьи" in t for t in general_texts(fake)))
+            assert any(due[0].id in t for t in general_texts(fake))
+        finally:
+            await bot.stop()

@@ -296,3 +296,31 @@ def test_report_on_a_database_without_events(tmp_path: Path, capsys: pytest.Capt
     os.environ["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
     assert main(["report", "--kb", str(DEMO_KB)]) == 1
     assert "python -m bot db upgrade" in capsys.readouterr().err
+
+
+async def test_operators_first_responses_come_from_the_cases(tmp_path) -> None:
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import insert
+
+    from bot.reports.data import Period
+    from bot.reports.optional import first_responses
+    from bot.storage import Database, upgrade
+    from bot.storage.models import CaseRow
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
+    await upgrade(db.engine)
+    opened = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    async with db.transaction() as conn:
+        for number, answered_after in enumerate([timedelta(minutes=30), timedelta(hours=3), None], start=1):
+            await conn.execute(insert(CaseRow.__table__).values(
+                id=number, channel="telegram", reason="command", status="closed", opened_at=opened,
+                first_response_at=opened + answered_after if answered_after else None, transfers=0,
+                workspace="-100",
+            ))
+    async with db.read() as conn:
+        figures = await first_responses(conn, Period.last_days(date(2026, 11, 15), 14, ZoneInfo("UTC")))
+    await db.dispose()
+    assert (figures.cases, figures.responded, figures.within_norm) == (3, 2, 1)
+    assert figures.median_minutes == 105.0

@@ -17,6 +17,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import SendMessage
 from aiogram.types import LinkPreviewOptions
 
 from bot.channels.telegram.inbound import CHANNEL
@@ -96,24 +97,24 @@ class TelegramTransport:
         )
 
     async def _send_text(self, envelope: Envelope, message: TelegramMessage, thread_id: int | None) -> None:
+        chat_id = int(envelope.recipient)
         try:
-            await self.bot.send_message(
-                chat_id=int(envelope.recipient),
-                text=message.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=message.keyboard,
-                link_preview_options=_NO_PREVIEW,
-                message_thread_id=thread_id,
-            )
+            await self.bot(SendMessageNoEcho(
+                chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard,
+                link_preview_options=_NO_PREVIEW, message_thread_id=thread_id,
+            ))
         except TelegramBadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
             # should never happen (every text is escaped), but a reply must not be lost over markup
             log.warning("Telegram refused the HTML of a message; sending it as plain text")
-            await self.bot.send_message(
-                chat_id=int(envelope.recipient),
-                text=to_plain(envelope.message.text),
-                reply_markup=message.keyboard,
-                link_preview_options=_NO_PREVIEW,
-                message_thread_id=thread_id,
-            )
+            await self.bot(SendMessageNoEcho(
+                chat_id=chat_id, text=to_plain(envelope.message.text), reply_markup=message.keyboard,
+                link_preview_options=_NO_PREVIEW, message_thread_id=thread_id,
+            ))
+
+
+class SendMessageNoEcho(SendMessage):
+    """``sendMessage`` without parsing the sent message Telegram echoes back (the bot never uses it)."""
+
+    __returning__ = dict

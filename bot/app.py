@@ -81,7 +81,9 @@ class App:
                 remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
                                    words=tuple(section.reminder_words)),
             )
-            if handoff is None and settings.handoff.chat_id is not None:
+            if settings.handoff.chat_id is not None and settings.telegram.token is None:
+                log.warning("handoff.chat_id is set but there is no Telegram token: the operators' desk is off")
+            if handoff is None and settings.handoff.chat_id is not None and settings.telegram.token is not None:
                 desk_service = build_handoff(settings, db, knowledge, texts, clock)
                 dialogue.handoff = desk_service
                 desk_service.run_dialogue = dialogue.run_and_queue

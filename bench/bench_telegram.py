@@ -5,9 +5,10 @@ Each simulated person asks a question, reads the answer for ``--think`` seconds,
 buttons, reads again, and so on. Latency is from the moment the person's update is queued at the
 "Telegram" server until the bot's first reply to it reaches that server. After the run the benchmark
 also checks that every update was acknowledged (the bot acknowledges only what it has fully handled).
-``--think 0`` gives the saturation throughput. Run by hand:
+``--think 0`` gives the saturation throughput; ``--mode webhook`` has the fake server POST updates to
+the bot's webhook instead of answering ``getUpdates``. Run by hand:
 
-    python bench/bench_telegram.py [--people 100] [--rounds 5] [--think 0.2]
+    python bench/bench_telegram.py [--people 100] [--rounds 5] [--think 0.2] [--mode polling|webhook]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import cProfile
 import multiprocessing as mp
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -41,7 +43,9 @@ def _server_process(conn, people: int, rounds: int, think: float) -> None:
         fake = FakeTelegram()
         await fake.start()
         conn.send(fake.base_url)
-        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # the bot is up
+        ready = await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # the bot is up
+        if ready.get("webhook"):
+            fake.push_to_webhook(ready["webhook"], ready["secret"])
         latencies: list[float] = []
         last_ids: list[int] = []
 
@@ -96,7 +100,7 @@ def _server_process(conn, people: int, rounds: int, think: float) -> None:
     asyncio.run(main())
 
 
-async def run_bot(base_url: str, conn) -> dict:
+async def run_bot(base_url: str, conn, mode: str) -> dict:
     os.environ["BOT_BOT__DATA_DIR"] = tempfile.mkdtemp()
     os.environ["BOT_TELEGRAM__TOKEN"] = "123456:TEST-token"
     os.environ["BOT_TELEGRAM__API_SERVER"] = base_url
@@ -104,6 +108,18 @@ async def run_bot(base_url: str, conn) -> dict:
     # Telegram allows about 30 messages a second per bot; the benchmark measures the bot, not the cap.
     os.environ["BOT_TELEGRAM__LIMITS__PER_SECOND"] = "100000"
     os.environ["BOT_TELEGRAM__LIMITS__CHAT_BURST"] = "100"
+    hook = None
+    if mode == "webhook":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        hook = f"http://127.0.0.1:{port}/telegram"
+        os.environ.update({
+            "BOT_TELEGRAM__MODE": "webhook", "BOT_TELEGRAM__WEBHOOK__URL": hook,
+            "BOT_TELEGRAM__WEBHOOK__PORT": str(port),
+            "BOT_TELEGRAM__WEBHOOK__LISTEN": "127.0.0.1", "BOT_TELEGRAM__WEBHOOK__SECRET": "bench-secret",
+            "BOT_TELEGRAM__WEBHOOK__MAX_CONNECTIONS": "100",
+        })
     from bot.app import App
     from bot.channels.telegram.runtime import TelegramRuntime
     from bot.config import load_settings
@@ -115,7 +131,7 @@ async def run_bot(base_url: str, conn) -> dict:
     cpu_before = time.process_time()
     if profile is not None:
         profile.enable()
-    conn.send("go")
+    conn.send({"webhook": hook, "secret": "bench-secret"})
     loop = asyncio.get_running_loop()
     result = await loop.run_in_executor(None, conn.recv)
     result["bot_cpu"] = time.process_time() - cpu_before
@@ -131,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--think", type=float, default=0.2, help="seconds a person reads before the next step")
     args = parser.parse_args()
     context = mp.get_context("spawn")
@@ -138,10 +155,11 @@ def main() -> None:
     server = context.Process(target=_server_process, args=(child, args.people, args.rounds, args.think), daemon=True)
     server.start()
     base_url = parent.recv()
-    result = asyncio.run(run_bot(base_url, parent))
+    result = asyncio.run(run_bot(base_url, parent, args.mode))
     server.join(timeout=10)
     latencies = sorted(result["latencies"])
     count = len(latencies)
+    print(f"mode: {args.mode}")
     print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU "
           "| fake server CPU | all acknowledged |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -110,6 +110,9 @@ class FakeTelegram:
         self._ack_waiters: dict[int, asyncio.Future[float]] = {}
         self._sent_count: dict[int, int] = {}
         self._reply_waiters: dict[int, list[tuple[int, asyncio.Future[float]]]] = {}
+        self._webhook_target: tuple[str, str] | None = None
+        self._webhook_session: aiohttp.ClientSession | None = None
+        self._posting: set[asyncio.Future[None]] = set()
 
     # --- server ----------------------------------------------------------------------------------
 
@@ -125,6 +128,8 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        if self._webhook_session is not None:
+            await self._webhook_session.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -148,9 +153,35 @@ class FakeTelegram:
     def _push(self, body: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": self.next_update_id, **body}
         self.next_update_id += 1
+        if self._webhook_target is not None:
+            task = asyncio.ensure_future(self._post_update(update))
+            self._posting.add(task)
+            task.add_done_callback(self._posting.discard)
+            return update
         self.updates.append(update)
         self._new_update.set()
         return update
+
+    def push_to_webhook(self, url: str, secret: str) -> None:
+        """Deliver every new update by POSTing it to the bot, as Telegram does in webhook mode."""
+        self._webhook_target = (url, secret)
+
+    async def _post_update(self, update: dict[str, Any]) -> None:
+        assert self._webhook_target is not None
+        url, secret = self._webhook_target
+        if self._webhook_session is None:
+            self._webhook_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        while True:
+            async with self._webhook_session.post(url, json=update, headers=headers) as resp:
+                if resp.status == 200:
+                    break
+            await asyncio.sleep(0.5)  # Telegram retries an update the bot did not accept
+        now = time.monotonic()
+        self.acked_at[update["update_id"]] = now
+        waiter = self._ack_waiters.pop(update["update_id"], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(now)
 
     @staticmethod
     def user(user_id: int, name: str = "Иван") -> dict[str, Any]:

@@ -306,7 +306,7 @@ class HandoffService:
         if case is None:
             return Result(False, self.t.unknown_case)
         if not case.open:
-            return Result(False, self.t.format(self.t.not_delivered_closed, case=case.id))
+            return Result(False, self.t.format(self.t.already_closed, case=case.id))
         if not await cases.take(conn, case_id, operator.id, operator.name, now):
             if case.operator_id == operator.id:
                 return Result(False, self.t.took_self)
@@ -327,7 +327,7 @@ class HandoffService:
         if case is None:
             return Result(False, self.t.unknown_case)
         if not case.open:
-            return Result(False, self.t.format(self.t.not_delivered_closed, case=case.id))
+            return Result(False, self.t.format(self.t.already_closed, case=case.id))
         if case.transfers >= self.section.max_transfers:
             text = self.t.format(
                 self.t.transfer_limit, case=case.id, transfers=case.transfers, supervisors=self.supervisors()
@@ -336,7 +336,7 @@ class HandoffService:
             self.wake()
             return Result(False, self.t.transfer_refused)
         if case.status == cases.NEW:
-            return Result(False, self.t.format(self.t.transferred, operator=operator.mention))
+            return Result(False, self.t.not_taken_yet)
         if not await cases.transfer(conn, case, self.section.max_transfers):
             return Result(False, self.t.unknown_case)
         await self.post_to_workspace(conn, self.t.format(self.t.transferred, operator=operator.mention), case=case.id,
@@ -352,7 +352,7 @@ class HandoffService:
         if case is None:
             return Result(False, self.t.unknown_case), None
         if not await cases.close(conn, case_id, "operator", now):
-            return Result(False, self.t.format(self.t.not_delivered_closed, case=case.id)), None
+            return Result(False, self.t.format(self.t.already_closed, case=case.id)), None
         await self.post_to_workspace(
             conn, self.t.format(self.t.closed_topic, operator=operator.mention), case=case.id,
             extra={"close_topic": True, "topic_name": self.t.format(self.t.closed_title, title=self.topic_title(case))},

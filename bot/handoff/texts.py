@@ -68,6 +68,8 @@ class HandoffTexts:
     closed_title: str = "✅ {title}"
     done: str = "Готово."
     not_delivered_closed: str = "Обращение №{case} уже закрыто — сообщение человеку не отправлено."
+    already_closed: str = "Обращение №{case} уже закрыто."
+    not_taken_yet: str = "Обращение и так ждёт в очереди: передавать некому, его может взять любой сотрудник."
     not_delivered_blocked: str = (
         "⚠️ Человек заблокировал бота — сообщения ему больше не доходят. Обращение можно закрыть."
     )

@@ -84,7 +84,7 @@ class App:
             if settings.handoff.chat_id is not None and settings.telegram.token is None:
                 log.warning("handoff.chat_id is set but there is no Telegram token: the operators' desk is off")
             if handoff is None and settings.handoff.chat_id is not None and settings.telegram.token is not None:
-                desk_service = build_handoff(settings, db, knowledge, texts, clock)
+                desk_service = build_handoff(settings, db, knowledge, clock)
                 dialogue.handoff = desk_service
                 desk_service.run_dialogue = dialogue.run_and_queue
                 rating_delay = timedelta(hours=section.rating_delay_hours)
@@ -147,11 +147,9 @@ class App:
         await self.db.dispose()
 
 
-def build_handoff(
-    settings: Settings, db: Database, knowledge: LiveKnowledge, texts: Texts, clock: Clock
-) -> HandoffService:
+def build_handoff(settings: Settings, db: Database, knowledge: LiveKnowledge, clock: Clock) -> HandoffService:
     section = settings.handoff
     assert section.chat_id is not None
     schedule = Schedule.from_settings(section, settings.bot.timezone)
     workspace = Workspace("telegram", str(section.chat_id))
-    return HandoffService(db, section, schedule, workspace, knowledge, texts, clock)
+    return HandoffService(db, section, schedule, workspace, knowledge, clock)

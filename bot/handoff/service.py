@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.config import HandoffSection
 from bot.delivery import outbox
-from bot.dialogue.logic import case_closed
+from bot.dialogue.logic import CASE_KEY, case_closed
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation, Step
-from bot.dialogue.texts import Texts
 from bot.handoff import cases
 from bot.handoff.cases import Case
 from bot.handoff.hours import Schedule, format_wait
@@ -37,7 +36,6 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 
 KIND = "operator"
-CASE_KEY = "case"  # conv.extra: the number of the person's open case
 NOTICE_KEY = "case_notice"  # conv.extra: when the person was last told their message was passed on
 NOTICE_EVERY = timedelta(minutes=10)
 HISTORY = 5
@@ -82,7 +80,6 @@ class HandoffService:
         schedule: Schedule,
         workspace: Workspace,
         knowledge: LiveKnowledge,
-        dialogue_texts: Texts,
         clock: Clock,
         texts: HandoffTexts | None = None,
     ) -> None:
@@ -91,10 +88,9 @@ class HandoffService:
         self.schedule = schedule
         self.workspace = workspace
         self.knowledge = knowledge
-        self.dialogue_texts = dialogue_texts
         self.clock = clock
         self.t = texts or HandoffTexts()
-        self.run_dialogue: Runner | None = None  # set by the app: DialogueService.notify_run
+        self.run_dialogue: Runner | None = None  # set by the app: DialogueService.run_and_queue
         self.wakers: list[Callable[[], None]] = []
         self.on_closed: list[Callable[[AsyncConnection, Case, datetime], Awaitable[None]]] = []
 

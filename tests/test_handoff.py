@@ -350,9 +350,18 @@ async def test_a_vk_person_is_served_by_the_same_telegram_workspace(tmp_path: Pa
             await tg.wait_for(lambda: any("Обращение №1</b> (VK)" in t for t in topic_texts(tg, thread)))
             vk.message(vk_person, "у меня вопрос про субсидию")
             await tg.wait_for(lambda: any("про субсидию" in t for t in topic_texts(tg, thread)))
+            photo = {"type": "photo", "photo": {"sizes": [{"type": "x", "width": 604,
+                                                           "url": "https://sun.userapi.com/scan.jpg"}]}}
+            vk.message(vk_person, "скан договора", attachments=[photo])
+            await tg.wait_for(lambda: any("[фото] скан договора" in t and "https://sun.userapi.com/scan.jpg" in t
+                                          for t in topic_texts(tg, thread)))
 
             tg.group_message(GROUP, ANNA, "Здравствуйте! Расскажите подробнее.", thread_id=thread)
             await vk.wait_for(lambda: any("Расскажите подробнее" in t for t in vk.texts(vk_person)))
+            tg.group_message(GROUP, ANNA, "", thread_id=thread, caption="Образец заявления", document={
+                "file_id": "BQAC", "file_unique_id": "d9", "file_name": "образец.pdf"})
+            await vk.wait_for(lambda: any("Образец заявления" in t for t in vk.texts(vk_person)))
+            await tg.wait_for(lambda: any("Файл человеку в VK не передан" in t for t in topic_texts(tg, thread)))
             tg.group_press(GROUP, ANNA, "case:close:1", thread_id=thread)
             await vk.wait_for(lambda: any("помощью сотрудника" in t for t in vk.texts(vk_person)))
             async with app.db.read() as conn:
@@ -398,3 +407,22 @@ async def test_weekly_stale_entries_reminder_goes_to_the_operators_group(tmp_pat
             await fake.wait_for(lambda: any(due[-1].id in t for t in general_texts(fake)))  # long: in parts
         finally:
             await bot.stop()
+
+
+def test_vk_photo_and_document_links_are_read_for_operators() -> None:
+    from bot.channels.vk.inbound import _from_message
+
+    obj = {"message": {
+        "peer_id": 3003, "from_id": 3003, "date": 0, "id": 5, "text": "вот",
+        "attachments": [
+            {"type": "photo", "photo": {"sizes": [
+                {"type": "s", "width": 75, "url": "https://sun.userapi.com/small.jpg"},
+                {"type": "x", "width": 604, "url": "https://sun.userapi.com/big.jpg"},
+            ]}},
+            {"type": "doc", "doc": {"title": "справка.pdf", "url": "https://vk.com/doc1_2"}},
+            {"type": "sticker", "sticker": {"sticker_id": 1}},
+        ],
+    }}
+    inbound = _from_message(obj)
+    assert inbound is not None
+    assert inbound.message.file_links == ("https://sun.userapi.com/big.jpg", "https://vk.com/doc1_2")

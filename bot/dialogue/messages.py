@@ -43,6 +43,7 @@ class Incoming:
     attachments: tuple[Attachment, ...] = ()
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     message_id: str | None = None
+    file_links: tuple[str, ...] = ()  # where the platform keeps the files (VK): passed to operators only
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,6 +249,8 @@ class HandoffService:
         if message.attachments:
             kinds = ", ".join(_attachment_name(a) for a in message.attachments)
             body = self.t.format(self.t.person_file, kinds=kinds, text=text).rstrip()
+            if message.file_links:  # a platform the operators' one cannot copy from: the files' links
+                body += "\n" + "\n".join(message.file_links)
             if account.channel == self.workspace.channel and message.message_id:
                 extra["copy_from"] = {
                     "chat": account.external_id,
@@ -394,13 +396,13 @@ class HandoffService:
         if attachments and copy_from is not None and case.channel == self.workspace.channel:
             extra["copy_from"] = copy_from
         body = text.strip()
-        if attachments and not extra:
-            body = f"{body}\n\n{self.t.operator_file}".strip()
-        if not body and not extra:
-            return None
-        signed = self._signed(operator, body) if body else ""
-        await self._to_person(conn, case, Outgoing(signed or self.t.operator_file), now, extra)
-        self.wake()
+        not_copied = bool(attachments) and not extra  # files cannot go from Telegram to this channel
+        if body or extra:
+            signed = self._signed(operator, body) if body else ""
+            await self._to_person(conn, case, Outgoing(signed), now, extra)
+            self.wake()
+        if not_copied:
+            return self.t.format(self.t.file_not_relayed, channel=_channel_mark(case.channel))
         return None
 
     def _signed(self, operator: Operator, text: str) -> str:

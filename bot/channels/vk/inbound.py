@@ -140,6 +140,27 @@ def _attachments(message: dict[str, Any]) -> tuple[Attachment, ...]:
     return tuple(dict.fromkeys(kinds))
 
 
+def _file_links(message: dict[str, Any]) -> tuple[str, ...]:
+    """Links to a message's photos (the largest size) and documents, for the operators of a case."""
+    links: list[str] = []
+    raw = message.get("attachments")
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        body = item.get(str(item.get("type")))
+        if not isinstance(body, dict):
+            continue
+        url = body.get("url")
+        sizes = body.get("sizes")
+        if not isinstance(url, str) and isinstance(sizes, list):
+            sized = [s for s in sizes if isinstance(s, dict) and isinstance(s.get("url"), str)]
+            if sized:
+                url = max(sized, key=lambda s: _int(s.get("width")) or 0)["url"]
+        if isinstance(url, str) and url.startswith("https://"):
+            links.append(url)
+    return tuple(links)
+
+
 def _from_message(obj: dict[str, Any]) -> Inbound | None:
     message = obj.get("message")
     if not isinstance(message, dict):
@@ -161,7 +182,10 @@ def _from_message(obj: dict[str, Any]) -> Inbound | None:
         button = button_of(payload)
         if button is not None:  # a text-keyboard button: its payload, not its label, is what counts
             return Inbound(Incoming(user, button=button, at=at, message_id=message_id), peer, caps=caps)
-    incoming = Incoming(user, text=text or None, attachments=_attachments(message), at=at, message_id=message_id)
+    incoming = Incoming(
+        user, text=text or None, attachments=_attachments(message), at=at, message_id=message_id,
+        file_links=_file_links(message),
+    )
     return Inbound(incoming, peer, caps=caps)
 
 

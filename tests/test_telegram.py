@@ -306,3 +306,19 @@ async def test_run_command_serves_until_stopped(tmp_path: Path) -> None:
         stop.set()
         assert await asyncio.wait_for(task, timeout=30) == 0
         assert fake.pending() == 0  # acknowledged before stopping
+
+
+async def test_editors_commands_in_a_private_chat(tmp_path: Path) -> None:
+    editor, resident = 6001, 6002
+    async with running_bot(tmp_path, BOT_EDITORS__TELEGRAM_IDS=f"[{editor}]", BOT_EDITORS__WATCH="false") as bot:
+        fake = bot.fake
+        fake.command(editor, "/kb_check")
+        await fake.wait_for(lambda: bool(fake.texts(editor)))
+        assert "База знаний в порядке" in fake.texts(editor)[0] and "114 статей" in fake.texts(editor)[0]
+        fake.command(editor, "/reload")
+        await fake.wait_for(lambda: any("База знаний не изменилась" in t for t in fake.texts(editor)))
+        fake.command(resident, "/reload")  # not an editor: just an unknown command
+        await fake.wait_for(lambda: bool(fake.texts(resident)))
+        assert "Такой команды я не знаю" in fake.texts(resident)[-1]
+        await settled(bot.app)
+        assert await count(bot.app, ProcessedUpdate) == 3  # each acknowledged once

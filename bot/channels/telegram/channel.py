@@ -14,16 +14,21 @@ from aiogram import Bot
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
 from bot.channels.background import Background
-from bot.channels.telegram.desk import TelegramDesk
-from bot.channels.telegram.inbound import CHANNEL, to_inbound
+from bot.channels.telegram.desk import EditorRunner, TelegramDesk
+from bot.channels.telegram.inbound import CHANNEL, Inbound, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
+from bot.delivery import outbox
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
-from bot.dialogue.messages import UserRef
+from bot.dialogue.markup import split_message
+from bot.dialogue.messages import Outgoing, UserRef
 from bot.people import repository as people
+from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,7 @@ class TelegramChannel:
         self.bot = bot
         self.sender = sender
         self.desk: TelegramDesk | None = None  # the operators' workspace, when configured
+        self.editor_command: EditorRunner | None = None  # /kb_check, /reload, /unanswered for editors
         self._background = Background()
 
     async def setup(self, set_commands: bool = True) -> str:
@@ -88,6 +94,9 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
+        editor = self.editor_command is not None and _editor_command(inbound.message.text) is not None
+        if editor and await self._editor(update, inbound):
+            return
         if inbound.callback_id is not None:
             self._spawn(self._answer_callback(inbound.callback_id))
         typing = asyncio.get_running_loop().call_later(
@@ -104,6 +113,29 @@ class TelegramChannel:
             return
         if handled.envelopes:
             await self.sender.deliver(handled.envelopes)
+
+    async def _editor(self, update: Update, inbound: Inbound) -> bool:
+        """An editor's command in a private chat: answered here (False: not an editor, the dialogue answers)."""
+        assert self.editor_command is not None
+        command = _editor_command(inbound.message.text)
+        assert command is not None
+        name, args = command
+        reply = await self.editor_command(name, int(inbound.message.user.user_id), args, private=True)
+        if reply is None:
+            return False
+        now = self.app.clock.now()
+        parts = split_message(Outgoing(reply), MAX_TEXT)
+        rows = outbox.rows_for(CHANNEL, str(inbound.chat_id), parts, now, claimed_by=self.app.dialogue.instance)
+        try:
+            async with self.app.db.transaction() as conn:
+                await conn.execute(insert(ProcessedUpdate.__table__).values(
+                    channel=CHANNEL, update_key=str(update.update_id), processed_at=now
+                ))
+                ids = await outbox.insert_rows(conn, rows)
+        except IntegrityError:
+            return True  # this update was handled before
+        await self.sender.deliver(outbox.envelopes(ids, rows))
+        return True
 
     async def _membership(self, update: Update) -> None:
         member = update.my_chat_member
@@ -154,3 +186,15 @@ def chat_key(update: Update) -> str:
     if update.my_chat_member is not None:
         return str(update.my_chat_member.chat.id)
     return f"update:{update.update_id}"
+
+
+EDITOR_COMMANDS = ("kb_check", "reload", "unanswered")
+
+
+def _editor_command(text: str | None) -> tuple[str, str] | None:
+    """("reload", args) for an editors' command, else None."""
+    if not text or not text.startswith("/"):
+        return None
+    head, _, args = text.partition(" ")
+    name = head[1:].split("@")[0].lower()
+    return (name, args) if name in EDITOR_COMMANDS else None

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -34,7 +34,8 @@ MEMBER_STATUSES = {"creator", "administrator", "member"}
 MEMBERSHIP_TTL = 300.0  # seconds a membership check is trusted
 ADMIN_HINT_EVERY = 600.0
 
-EditorRunner = Callable[[str, int, str], Awaitable[str | None]]
+class EditorRunner(Protocol):
+    async def __call__(self, name: str, user_id: int, args: str, *, private: bool = False) -> str | None: ...
 
 
 class TelegramDesk:
@@ -315,10 +316,12 @@ def editor_commands(app: App) -> EditorRunner:
     reloader = app.extras.get("reloader")
     commands = EditorCommands.for_app(app, reloader if isinstance(reloader, Reloader) else None)
 
-    async def run(name: str, user_id: int, args: str) -> str | None:
+    async def run(name: str, user_id: int, args: str, *, private: bool = False) -> str | None:
         if name not in ("kb_check", "reload", "unanswered"):
             return None
         if not commands.is_editor(user_id):
+            if private:
+                return None  # for everybody else it is just an unknown command
             return "Эта команда — для редакторов базы знаний (их список задаёт администратор в [editors])."
         if name == "kb_check":
             return await commands.kb_check()

@@ -59,12 +59,13 @@ class TelegramRuntime:
         )
         channel = TelegramChannel(app, bot, sender)
         channel.desk = desk
+        channel.editor_command = editor_commands(app)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         try:
             username = await channel.setup(section.set_commands)
             if desk is not None:
-                desk.editor_command = editor_commands(app)
+                desk.editor_command = channel.editor_command
                 await desk.check()
         except BaseException:
             await bot.session.close()

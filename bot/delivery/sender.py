@@ -147,9 +147,28 @@ class Sender:
         return await self.gate(envelope)
 
     async def _send_one(self, envelope: Envelope) -> Outcome:
+        # the common case first: one attempt, no retry machinery (it costs more than a send)
+        async with self.limiter.slot(envelope.recipient):
+            refused = await self._refused(envelope)
+            if refused is not None:
+                return Outcome(envelope.id, outbox.SKIPPED, envelope.attempts, self.clock.now(), refused)
+            first = await self.transport.send(envelope)
+        if first.status == Status.SENT:
+            self.sent += 1
+            return Outcome(envelope.id, outbox.SENT, envelope.attempts + 1, self.clock.now())
+        return await self._send_with_retries(envelope, first)
+
+    async def _send_with_retries(self, envelope: Envelope, first: SendResult) -> Outcome:
         policy = self.policy
-        attempts = envelope.attempts
-        last: SendResult | None = None
+        attempts = envelope.attempts + 1
+        last: SendResult | None = first
+        if first.status in (Status.BLOCKED, Status.FAILED):
+            return self._outcome(envelope, last, attempts)
+        if first.status == Status.RETRY_AFTER:
+            if first.retry_after > policy.max_retry_after:
+                return self._outcome(envelope, last, attempts)
+            log.info("Platform asked to wait %.1f s before sending", first.retry_after)
+            await asyncio.sleep(first.retry_after)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(policy.attempts),
@@ -177,8 +196,12 @@ class Sender:
                         raise _Transient(last.error)
         except RetryError:
             pass
-        now = self.clock.now()
         assert last is not None
+        return self._outcome(envelope, last, attempts)
+
+    def _outcome(self, envelope: Envelope, last: SendResult, attempts: int) -> Outcome:
+        policy = self.policy
+        now = self.clock.now()
         if last.status == Status.SENT:
             self.sent += 1
             return Outcome(envelope.id, outbox.SENT, attempts, now)
@@ -187,8 +210,9 @@ class Sender:
         if last.status == Status.FAILED or attempts >= policy.give_up_after:
             log.warning("Message %s could not be delivered: %s", envelope.id, last.error)
             return Outcome(envelope.id, outbox.FAILED, attempts, now, last.error)
-        # the platform is unwell: leave the message for the background loop
-        return Outcome(envelope.id, outbox.PENDING, attempts, now, last.error, now + policy.later)
+        # the platform is unwell or asked for a long pause: leave the message for the background loop
+        pause = max(policy.later, timedelta(seconds=last.retry_after))
+        return Outcome(envelope.id, outbox.PENDING, attempts, now, last.error, now + pause)
 
     # --- bookkeeping ------------------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Update
 
+from bot.channels.in_order import InOrder
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel, chat_key
 from bot.channels.telegram.session import UpdateFilter
 
 log = logging.getLogger(__name__)
-RETRY_MAX = 30.0
 REFETCH_AFTER = 0.02  # seconds to wait before asking again while the oldest update is still in hand
 
 
@@ -36,7 +36,8 @@ class Poller:
         self._progress = asyncio.Event()
         self._unfinished: set[int] = set()  # received, not yet fully handled
         self._highest = 0  # the highest update id received
-        self._tails: dict[str, asyncio.Task[None]] = {}  # the last task of each chat, to keep order
+        # not acknowledged until handled: a failed update is tried again (the offset cannot pass it)
+        self._in_order: InOrder[Update] = InOrder(channel.handle, lambda u: f"update {u.update_id}")
         self.handled = 0
 
     @property
@@ -88,29 +89,10 @@ class Poller:
         if self.updates is not None:
             self.updates.seen = self._highest
         self._unfinished.add(update.update_id)
-        key = chat_key(update)
-        previous = self._tails.get(key)
-        task = asyncio.create_task(self._handle_after(previous, update))
-        self._tails[key] = task
-        task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
+        self._in_order.start(chat_key(update), update, lambda: self._handled(update.update_id))
 
-    async def _handle_after(self, previous: asyncio.Task[None] | None, update: Update) -> None:
-        if previous is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(previous)
-        delay = 0.5
-        while True:
-            try:
-                await self.channel.handle(update)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # not acknowledged: try again here (the offset cannot pass this update meanwhile)
-                log.exception("Handling update %s failed; retrying in %.1f s", update.update_id, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX)
-        self._unfinished.discard(update.update_id)
+    async def _handled(self, update_id: int) -> None:
+        self._unfinished.discard(update_id)
         self.handled += 1
         self._progress.set()
 
@@ -146,11 +128,7 @@ class Poller:
 
     async def _finish(self) -> None:
         """Let the updates in hand finish, then tell Telegram what is done."""
-        tasks = list(self._tails.values())
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=60)
-            for task in pending:
-                task.cancel()
+        await self._in_order.finish()
         if self.offset is None:
             return
         try:

@@ -24,6 +24,7 @@ import aiohttp
 from vkbottle import VKAPIError
 from vkbottle.polling import BotPolling
 
+from bot.channels.in_order import InOrder
 from bot.channels.vk import store
 from bot.channels.vk.api import VKUnavailable
 from bot.channels.vk.channel import VKChannel
@@ -32,7 +33,6 @@ from bot.clock import Clock
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-RETRY_MAX = 30.0
 _NETWORK = (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, VKUnavailable, ValueError)
 
 
@@ -58,7 +58,8 @@ class VKPoller:
         self.saved_ts = saved_ts
         self._stop = asyncio.Event()
         self._batches: list[Batch] = []
-        self._tails: dict[str, asyncio.Task[None]] = {}  # the last task of each peer, to keep order
+        # not past the stored position until handled: a failed event is tried again here
+        self._in_order: InOrder[dict[str, Any]] = InOrder(channel.handle, lambda e: f"VK event {event_key(e)}")
         self._save_lock = asyncio.Lock()
         self._server_info: dict[str, Any] | None = None
         self.handled = 0
@@ -151,28 +152,9 @@ class VKPoller:
         return renewed or None
 
     def _start(self, batch: Batch, event: dict[str, Any]) -> None:
-        key = peer_of(event)
-        previous = self._tails.get(key)
-        task = asyncio.create_task(self._handle_after(previous, batch, event))
-        self._tails[key] = task
-        task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
+        self._in_order.start(peer_of(event), event, lambda: self._handled(batch))
 
-    async def _handle_after(self, previous: asyncio.Task[None] | None, batch: Batch, event: dict[str, Any]) -> None:
-        if previous is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(previous)
-        delay = 0.5
-        while True:
-            try:
-                await self.channel.handle(event)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # not past the stored position: try again here (a restart would bring it again too)
-                log.exception("Handling VK event %s failed; retrying in %.1f s", event_key(event), delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX)
+    async def _handled(self, batch: Batch) -> None:
         batch.pending -= 1
         self.handled += 1
         if not batch.pending:
@@ -210,11 +192,7 @@ class VKPoller:
 
     async def _finish(self) -> None:
         """Let the events in hand finish, then store the position."""
-        tasks = list(self._tails.values())
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=60)
-            for task in pending:
-                task.cancel()
+        await self._in_order.finish()
         await self._advance()
 
     async def _sleep(self, seconds: float) -> None:

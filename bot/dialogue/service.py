@@ -17,13 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.recorder import EventRecorder, forget_texts
 from bot.clock import Clock
-from bot.delivery import outbox
+from bot.delivery import outbox, updates
 from bot.delivery.outbox import Envelope
 from bot.dialogue import store
 from bot.dialogue.cache import StateCache
@@ -351,13 +351,8 @@ class DialogueService:
         Returns the account (created here on a person's first message) and whether it was deleted.
         """
         async with self.db.transaction() as conn:
-            if options.update_key is not None:
-                try:
-                    async with conn.begin_nested():
-                        channel, key = options.update_key
-                        await conn.execute(insert(_updates).values(channel=channel, update_key=key, processed_at=now))
-                except IntegrityError:
-                    raise DuplicateUpdate(options.update_key) from None
+            if options.update_key is not None and not await updates.first_time(conn, *options.update_key, now):
+                raise DuplicateUpdate(options.update_key)
             if account.account_id == 0:
                 try:
                     async with conn.begin_nested():

@@ -14,21 +14,18 @@ from aiogram import Bot
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
 from bot.channels.background import Background
 from bot.channels.telegram.desk import EditorRunner, TelegramDesk
 from bot.channels.telegram.inbound import CHANNEL, Inbound, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
-from bot.delivery import outbox
+from bot.delivery import outbox, updates
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Outgoing, UserRef
 from bot.people import repository as people
-from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +123,10 @@ class TelegramChannel:
         now = self.app.clock.now()
         parts = split_message(Outgoing(reply), MAX_TEXT)
         rows = outbox.rows_for(CHANNEL, str(inbound.chat_id), parts, now, claimed_by=self.app.dialogue.instance)
-        try:
-            async with self.app.db.transaction() as conn:
-                await conn.execute(insert(ProcessedUpdate.__table__).values(
-                    channel=CHANNEL, update_key=str(update.update_id), processed_at=now
-                ))
-                ids = await outbox.insert_rows(conn, rows)
-        except IntegrityError:
-            return True  # this update was handled before
+        async with self.app.db.transaction() as conn:
+            if not await updates.first_time(conn, CHANNEL, str(update.update_id), now):
+                return True  # this update was handled before
+            ids = await outbox.insert_rows(conn, rows)
         await self.sender.deliver(outbox.envelopes(ids, rows))
         return True
 

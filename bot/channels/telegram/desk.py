@@ -16,20 +16,17 @@ from typing import Any, Protocol
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, Update
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App
 from bot.channels.telegram.inbound import CHANNEL, attachments
+from bot.delivery import updates
 from bot.delivery.outbox import Envelope
 from bot.handoff import cases
 from bot.handoff.cases import Case
 from bot.handoff.service import HandoffService, Operator, Result, captionable
-from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
-_updates = ProcessedUpdate.__table__
 MEMBER_STATUSES = {"creator", "administrator", "member"}
 MEMBERSHIP_TTL = 300.0  # seconds a membership check is trusted
 ADMIN_HINT_EVERY = 600.0
@@ -102,7 +99,7 @@ class TelegramDesk:
     async def handle(self, update: Update) -> None:
         after: list[Callable[[], Awaitable[None]]] = []
         async with self.app.db.transaction() as conn:
-            if not await self._first_time(conn, update):
+            if not await updates.first_time(conn, CHANNEL, str(update.update_id), self.app.clock.now()):
                 log.info("Update %s was already processed; ignored", update.update_id)
                 return
             if update.message is not None:
@@ -111,16 +108,6 @@ class TelegramDesk:
                 await self._press(conn, update.callback_query, after)
         for action in after:
             await action()
-
-    async def _first_time(self, conn: AsyncConnection, update: Update) -> bool:
-        try:
-            async with conn.begin_nested():
-                await conn.execute(insert(_updates).values(
-                    channel=CHANNEL, update_key=str(update.update_id), processed_at=self.app.clock.now()
-                ))
-        except IntegrityError:
-            return False
-        return True
 
     # --- operators' messages ---------------------------------------------------------------------------
 

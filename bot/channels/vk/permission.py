@@ -10,22 +10,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App
 from bot.channels.vk.inbound import CHANNEL, Permission
 from bot.consent import records
+from bot.delivery import updates
 from bot.dialogue.messages import UserRef
 from bot.people import repository as people
-from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
 SUBJECT = "messages:vk"
 WORDING_VERSION = "vk-messages-1"  # VK's own "allow messages from the community" switch
-_updates = ProcessedUpdate.__table__
 
 
 async def record_consent(conn: AsyncConnection, person_id: int, granted: bool, at: datetime, source: str) -> bool:
@@ -42,10 +39,7 @@ async def apply(app: App, change: Permission, update_key: str) -> bool:
     now = app.clock.now()
     user = UserRef(CHANNEL, str(change.user_id))
     async with app.db.transaction() as conn:
-        try:
-            async with conn.begin_nested():
-                await conn.execute(insert(_updates).values(channel=CHANNEL, update_key=update_key, processed_at=now))
-        except IntegrityError:
+        if not await updates.first_time(conn, CHANNEL, update_key, now):
             return False
         account = await people.find_account(conn, user)
         if account is None:  # allowed messages before ever writing: a person without a conversation yet

@@ -171,10 +171,6 @@ class HandoffService:
         )
         return title[:120]
 
-    def _hours_note(self, now: datetime) -> tuple[bool, str]:
-        open_now = self.schedule.is_open(now)
-        return open_now, self.schedule.describe()
-
     # --- from the dialogue (HandoffPort) -----------------------------------------------------------
 
     async def escalate(
@@ -221,8 +217,8 @@ class HandoffService:
         await self.post_to_workspace(conn, notice, now=now)
         self.wake()
         log.info("Case %s opened (%s, %s)", case.id, case.channel, reason)
-        open_now, hours = self._hours_note(now)
-        if open_now:
+        hours = self.schedule.describe()
+        if self.schedule.is_open(now):
             text = self.t.format(self.t.accepted, case=case.id, ahead=ahead, hours=hours)
         else:
             next_open = self.schedule.next_open(now)
@@ -382,9 +378,7 @@ class HandoffService:
     ) -> str | None:
         """An operator wrote in a case's topic: pass it to the person. A note for the topic if not delivered."""
         now = self.clock.now()
-        if not case.open:
-            return self.t.format(self.t.not_delivered_closed, case=case.id)
-        if case.recipient is None:
+        if not case.open or case.recipient is None:
             return self.t.format(self.t.not_delivered_closed, case=case.id)
         account = await people.account_by_id(conn, case.account_id) if case.account_id else None
         if account is not None and account.unreachable:

@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.common import FakeChat
+
 BOT_ID = 777000
 BOT_USERNAME = "test_assistant_bot"
 _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
@@ -85,7 +87,7 @@ def check_html(text: str) -> tuple[str | None, str]:
     return checker.error, "".join(checker.visible)
 
 
-class FakeTelegram:
+class FakeTelegram(FakeChat):
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.calls: list[Call] = []
@@ -317,18 +319,7 @@ class FakeTelegram:
                         for b in row]
         return []
 
-    def button(self, chat_id: int, label: str) -> str:
-        for text, data in self.buttons(chat_id):
-            if text == label or text.startswith(label):
-                return data
-        raise AssertionError(f"no button {label!r} in {self.buttons(chat_id)}")
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for the bot")
-            await asyncio.sleep(0.01)
 
     async def acknowledged(self, update_id: int) -> float:
         """Wait until the bot acknowledges an update (it is handled and replied to); the moment."""

@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.common import FakeChat
+
 GROUP_ID = 212345678
 TOKEN = "vk1.a.TEST-community-token-for-the-fake-api"
 
@@ -85,7 +87,7 @@ def check_keyboard(raw: str) -> str | None:
     return None
 
 
-class FakeVK:
+class FakeVK(FakeChat):
     def __init__(self, token: str = TOKEN, group_id: int = GROUP_ID) -> None:
         self.token = token
         self.group_id = group_id
@@ -238,18 +240,7 @@ class FakeVK:
                 result.append((label, payload))
         return result
 
-    def button(self, peer: int, label: str) -> str:
-        for text, button in self.buttons(peer):
-            if text == label or text.startswith(label):
-                return button
-        raise AssertionError(f"no button {label!r} in {self.buttons(peer)}")
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for the bot")
-            await asyncio.sleep(0.01)
 
     # --- dispatch ----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import html
 import json
 import time
@@ -28,12 +29,16 @@ _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a"
                  "span", "blockquote", "tg-emoji"}
 
 
+_content_type: contextvars.ContextVar[str] = contextvars.ContextVar("content_type", default="")
+
+
 @dataclass
 class Call:
     method: str
     params: dict[str, Any]
     at: float
     status: int = 200
+    content_type: str = ""
 
 
 @dataclass
@@ -361,6 +366,7 @@ class FakeTelegram(FakeChat):
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
+        _content_type.set(request.content_type)  # each request is served in its own task
         if request.content_type == "application/json":
             params.update(await request.json())
         elif request.can_read_body:
@@ -376,7 +382,7 @@ class FakeTelegram(FakeChat):
 
     def _error(self, method: str, params: dict[str, Any], code: int, description: str,
                parameters: dict[str, Any] | None = None) -> web.Response:
-        self.calls.append(Call(method, params, time.monotonic(), code))
+        self.calls.append(Call(method, params, time.monotonic(), code, _content_type.get()))
         body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
         if parameters:
             body["parameters"] = parameters
@@ -426,7 +432,7 @@ class FakeTelegram(FakeChat):
         result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
         if isinstance(result, web.Response):
             return result
-        self.calls.append(Call(method, params, time.monotonic()))
+        self.calls.append(Call(method, params, time.monotonic(), content_type=_content_type.get()))
         if method.lower() == "sendmessage":
             self._note_sent(int(params["chat_id"]))
         return web.json_response({"ok": True, "result": result})

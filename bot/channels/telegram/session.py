@@ -1,5 +1,11 @@
-"""aiogram's HTTP session, tuned for a busy bot: orjson, cached response types, and updates already in
-hand dropped from a ``getUpdates`` answer before aiogram parses them.
+"""aiogram's HTTP session, tuned for a busy bot: requests as one JSON body (orjson), plain results
+taken without building response models, cached response types, and updates already in hand dropped
+from a ``getUpdates`` answer before aiogram parses them.
+
+aiogram's stock session sends every request as a form whose fields are percent-quoted byte by byte
+(nested objects such as keyboards JSON-encoded first); for Russian texts that was the largest single
+cost of a reply. The Bot API takes ``application/json`` bodies just the same; requests that upload a
+file still go as aiogram builds them.
 
 Telegram re-sends every update at or above the offset, and the poller keeps the offset below updates
 still being handled (so nothing is acknowledged early); without the filter each poll would parse those
@@ -8,11 +14,12 @@ again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import (
     AnswerCallbackQuery,
     CloseForumTopic,
@@ -29,7 +36,13 @@ from aiogram.methods import (
     SendMessage,
     SetMyCommands,
     SetWebhook,
+    TelegramMethod,
 )
+from aiohttp import ClientError, ClientTimeout
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.methods.base import TelegramType
 
 # pydantic keeps parametrised generics only while something refers to them: without these references
 # ``Response[Message]`` and the like are rebuilt (schema and all) for many requests.
@@ -61,6 +74,53 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_PLAIN_RESULTS = (bool, dict)  # results used as they come: no model to build
+
+
+class JsonSession(AiohttpSession):
+    """An aiogram session that sends requests without files as a JSON body."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._timeouts: dict[float, ClientTimeout] = {}
+
+    def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+        """The request as JSON, or None when it carries a file to upload."""
+        files: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            value = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if value is None or value is False or value == "":
+                continue  # left out, as aiogram's form leaves out empty fields
+            body[key] = value
+        return None if files else orjson.dumps(body)
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        body = self.json_body(bot, method)
+        if body is None:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        seconds = float(self.timeout if timeout is None else timeout)
+        client_timeout = self._timeouts.get(seconds) or self._timeouts.setdefault(seconds, ClientTimeout(total=seconds))
+        try:
+            async with session.post(url, data=body, headers=_JSON_HEADERS, timeout=client_timeout) as resp:
+                content = await resp.read()
+        except TimeoutError as exc:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
+        except ClientError as exc:
+            raise TelegramNetworkError(method=method, message=f"{type(exc).__name__}: {exc}") from exc
+        if 200 <= resp.status < 300 and method.__returning__ in _PLAIN_RESULTS:
+            data = self.json_loads(content)
+            if isinstance(data, dict) and data.get("ok") is True:
+                return cast("TelegramType", data.get("result"))
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
+        return cast("TelegramType", response.result)
+
+
 def make_session(api_server: str, timeout: float, updates: UpdateFilter) -> AiohttpSession:
     api: TelegramAPIServer = TelegramAPIServer.from_base(api_server) if api_server else PRODUCTION
-    return AiohttpSession(api=api, json_loads=updates.loads, json_dumps=_dumps, timeout=timeout)
+    return JsonSession(api=api, json_loads=updates.loads, json_dumps=_dumps, timeout=timeout)

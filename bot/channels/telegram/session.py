@@ -52,7 +52,7 @@ _RESPONSE_TYPES = [
         AnswerCallbackQuery, CloseForumTopic, CopyMessage, CreateForumTopic, DeleteWebhook, EditForumTopic,
         GetChat, GetChatMember, GetMe, GetUpdates, SendChatAction, SendMessage, SetMyCommands, SetWebhook,
     )
-] + [Response[dict]]  # sendMessage without the echo (see transport.SendMessageNoEcho)
+] + [Response[dict]]  # sendMessage without the echo (see transport.SendReply)
 
 
 class UpdateFilter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiogram import Bot
@@ -17,8 +17,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendMessage
-from aiogram.types import LinkPreviewOptions
+from aiogram.methods import TelegramMethod
 
 from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.render import TelegramMessage, render
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from bot.channels.telegram.desk import TelegramDesk
 
 log = logging.getLogger(__name__)
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = {"is_disabled": True}
 
 
 def is_group(chat_id: str) -> bool:
@@ -99,7 +98,7 @@ class TelegramTransport:
     async def _send_text(self, envelope: Envelope, message: TelegramMessage, thread_id: int | None) -> None:
         chat_id = int(envelope.recipient)
         try:
-            await self.bot(SendMessageNoEcho(
+            await self.bot(SendReply(
                 chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard,
                 link_preview_options=_NO_PREVIEW, message_thread_id=thread_id,
             ))
@@ -108,13 +107,22 @@ class TelegramTransport:
                 raise
             # should never happen (every text is escaped), but a reply must not be lost over markup
             log.warning("Telegram refused the HTML of a message; sending it as plain text")
-            await self.bot(SendMessageNoEcho(
+            await self.bot(SendReply(
                 chat_id=chat_id, text=to_plain(envelope.message.text), reply_markup=message.keyboard,
                 link_preview_options=_NO_PREVIEW, message_thread_id=thread_id,
             ))
 
 
-class SendMessageNoEcho(SendMessage):
-    """``sendMessage`` without parsing the sent message Telegram echoes back (the bot never uses it)."""
+class SendReply(TelegramMethod[dict]):  # type: ignore[type-var]
+    """``sendMessage`` with a rendered keyboard (the Bot API's JSON, see ``render``) and without parsing
+    the sent message Telegram echoes back (the bot never uses it)."""
 
     __returning__ = dict
+    __api_method__ = "sendMessage"
+
+    chat_id: int
+    text: str
+    parse_mode: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    link_preview_options: dict[str, Any] | None = None
+    message_thread_id: int | None = None

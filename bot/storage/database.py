@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import aiosqlite
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -27,6 +30,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+T = TypeVar("T")
+
+
+class InlineSQLite(aiosqlite.Connection):
+    """aiosqlite's connection, with SQLite's calls made right in the event loop's thread.
+
+    aiosqlite hands every call to a thread of its own and back (a statement takes three: cursor,
+    execute, fetch), which costs about 90 µs of CPU per call — more than most statements themselves
+    and, for a message answered alone, most of its cost. Here the calls run in place: SQLite answers
+    in microseconds, and nothing in this process makes a call wait — one connection writes (writers
+    queue in asyncio), readers never wait in WAL mode, and a commit does not sync to disk
+    (``synchronous=NORMAL``). Only another process writing at the same moment (a command-line tool)
+    can hold the bot for the length of its transaction. The connection's own thread still opens and
+    closes the database.
+    """
+
+    async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def _inline_creator(url: URL) -> Callable[[], InlineSQLite]:
+    """Connections opened with the arguments SQLAlchemy's aiosqlite dialect would use for ``url``."""
+    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+
+    def connect() -> InlineSQLite:
+        return InlineSQLite(lambda: sqlite3.connect(*args, **kwargs), 64)
+
+    return connect
+
+
 def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine:
     """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
     lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
@@ -37,6 +72,7 @@ def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"} if readers else {}
+        options["async_creator"] = _inline_creator(parsed)
         engine = create_async_engine(
             url, echo=echo, pool_size=max(1, readers), max_overflow=0, pool_timeout=60, pool_reset_on_return=None,
             **options,

@@ -1,0 +1,77 @@
+"""The SQLite engine: calls made in the event loop's thread, readers beside an open write, one writer
+at a time; and the start-up heap kept out of the garbage collector's way."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.memory import settle_heap
+from bot.storage.database import Database, InlineSQLite
+
+
+async def _database(tmp_path: Path) -> Database:
+    db = Database(f"sqlite+aiosqlite:///{(tmp_path / 'bot.sqlite3').as_posix()}")
+    async with db.transaction() as conn:
+        await conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+    return db
+
+
+async def test_statements_run_in_the_event_loops_thread(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        seen: list[int] = []
+        async with db.transaction() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert isinstance(driver, InlineSQLite)
+            await driver.create_function("whose_thread", 0, lambda: seen.append(threading.get_ident()) or 1)
+            await conn.execute(text("INSERT INTO notes (body) SELECT 'привет' WHERE whose_thread() = 1"))
+        assert seen == [threading.get_ident()]
+        async with db.read() as conn:
+            assert await conn.scalar(text("SELECT body FROM notes")) == "привет"
+    finally:
+        await db.dispose()
+
+
+async def test_readers_are_not_held_by_an_open_write(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        async with db.transaction() as writer:
+            await writer.execute(text("INSERT INTO notes (body) VALUES ('черновик')"))
+            async with db.read() as reader:  # WAL: the reader sees the last commit, at once
+                assert await asyncio.wait_for(reader.scalar(text("SELECT count(*) FROM notes")), 1) == 0
+        async with db.read() as reader:
+            assert await reader.scalar(text("SELECT count(*) FROM notes")) == 1
+    finally:
+        await db.dispose()
+
+
+async def test_writers_take_turns_without_waiting_inside_sqlite(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        async def write(n: int) -> None:
+            async with db.transaction() as conn:
+                await conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": f"запись {n}"})
+                await asyncio.sleep(0.01)  # the transaction stays open across a pause
+                await conn.execute(text("UPDATE notes SET body = body || '!' WHERE body = :b"), {"b": f"запись {n}"})
+
+        await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(20))), timeout=10)
+        async with db.read() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM notes WHERE body LIKE '%!'")) == 20
+    finally:
+        await db.dispose()
+
+
+def test_settle_heap_exempts_what_is_alive_from_collections() -> None:
+    before = gc.get_freeze_count()
+    kept = [{"n": n} for n in range(1000)]
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= before + len(kept)
+    finally:
+        gc.unfreeze()

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
+from bot.memory import settle_heap
 from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
                 print(f"VK: {exc}", file=sys.stderr)
                 return 1
         scheduler.start()
+        settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
         await stop.wait()
         log.info("Stopping: finishing the updates in hand")
@@ -83,6 +85,8 @@ def tell_editors(app: App) -> Callable[[ReloadOutcome], Awaitable[None]]:
 
     async def report(outcome: ReloadOutcome) -> None:
         await log_outcome(outcome)
+        if outcome.ok and outcome.changed:
+            settle_heap()  # the new base's index is long-lived too
         desk = app.handoff
         if outcome.ok or outcome.trigger == "command" or desk is None:
             return  # /reload answers the editor itself

@@ -1,7 +1,9 @@
 """Telegram end to end: the real bot (polling, aiogram's HTTP client) against the fake Bot API server
 running in another process with the simulated people, so the two do not share a CPU core.
 
-Each simulated person asks a question, reads the answer for ``--think`` seconds, presses one of its
+Each simulated person asks a question, reads the answer for ``--think`` seconds on average (people
+do not read in step: each reading time is drawn at random, exponentially distributed; ``--steady``
+makes every reading exactly ``--think`` seconds, which keeps people in lockstep), presses one of its
 buttons, reads again, and so on. Latency is from the moment the person's update is queued at the
 "Telegram" server until the bot's first reply to it reaches that server. After the run the benchmark
 also checks that every update was acknowledged (the bot acknowledges only what it has fully handled).
@@ -36,7 +38,7 @@ QUESTIONS = [
 ]
 
 
-def _server_process(conn, people: int, rounds: int, think: float) -> None:
+def _server_process(conn, people: int, rounds: int, think: float, steady: bool) -> None:
     from tests.fakes.telegram import FakeTelegram
 
     async def main() -> None:
@@ -73,7 +75,7 @@ def _server_process(conn, people: int, rounds: int, think: float) -> None:
                     queued = time.monotonic()
                     replied = await fake.reply(chat, before)
                     latencies.append((replied - queued) * 1000)
-                    await asyncio.sleep(think)  # reading the answer
+                    await asyncio.sleep(think if steady else rng.expovariate(1 / think) if think else 0)  # reading
                     last_ids.append(update["update_id"])
 
         await asyncio.gather(*(begin(n) for n in range(people)))
@@ -157,13 +159,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--think", type=float, default=0.2, help="seconds a person reads before the next step")
+    parser.add_argument("--steady", action="store_true", help="every reading time exactly --think (no randomness)")
     args = parser.parse_args()
     context = mp.get_context("spawn")
     parent, child = context.Pipe()
-    server = context.Process(target=_server_process, args=(child, args.people, args.rounds, args.think), daemon=True)
+    server = context.Process(target=_server_process, args=(child, args.people, args.rounds, args.think, args.steady),
+                             daemon=True)
     server.start()
     base_url = parent.recv()
-    result = asyncio.run(run_bot(base_url, parent, args.mode))
+    from bot.runner import event_loop_factory
+
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the event loop ``bot run`` uses
+        result = runner.run(run_bot(base_url, parent, args.mode))
     server.join(timeout=10)
     latencies = sorted(result["latencies"])
     count = len(latencies)

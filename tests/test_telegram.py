@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -295,6 +296,20 @@ async def test_wrong_token_is_a_clear_error(tmp_path: Path, capsys: pytest.Captu
 
 
 async def test_run_command_serves_until_stopped(tmp_path: Path) -> None:
+    await _serve_one_conversation(tmp_path)
+
+
+def test_run_command_serves_on_the_event_loop_it_chooses(tmp_path: Path) -> None:
+    from bot.runner import event_loop_factory
+
+    factory = event_loop_factory()
+    if sys.platform != "win32":
+        assert factory.__module__.startswith("uvloop")  # installed with the bot on Linux and macOS
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(_serve_one_conversation(tmp_path))
+
+
+async def _serve_one_conversation(tmp_path: Path) -> None:
     from bot.runner import serve
 
     async with FakeTelegram() as fake:

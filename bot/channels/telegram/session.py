@@ -89,7 +89,10 @@ class JsonSession(AiohttpSession):
         """The request as JSON, or None when it carries a file to upload."""
         files: dict[str, Any] = {}
         body: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
+        # the fields as they are (methods have no aliases): nested objects, defaults and files are
+        # turned into JSON values by aiogram's own prepare_value, without serialising the model first
+        fields = method.__dict__ if not method.__pydantic_extra__ else {**method.__dict__, **method.__pydantic_extra__}
+        for key, value in fields.items():
             value = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if value is None or value is False or value == "":
                 continue  # left out, as aiogram's form leaves out empty fields

@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 from bot.app import App  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.dialogue.messages import Incoming, Outgoing, UserRef  # noqa: E402
+from bot.memory import settle_heap  # noqa: E402
+from bot.runner import event_loop_factory  # noqa: E402
 
 # Real messenger wordings: the labelled queries of the demo base (typos, slang, long messages, junk).
 QUESTIONS = [
@@ -71,6 +73,7 @@ async def main() -> None:
         app = await App.create(load_settings(), kb_path=ROOT / "knowledge_base")
         try:
             await app.dialogue.handle(Incoming(UserRef("bench", "warm-up"), text="прогрев"))
+            settle_heap()  # as ``bot run`` does once it is up
             timings: list[float] = []
             gate = asyncio.Semaphore(args.concurrency)
             start = time.perf_counter()
@@ -89,4 +92,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the event loop ``bot run`` uses
+        runner.run(main())

@@ -41,6 +41,8 @@ async def test_statements_run_in_the_event_loops_thread(tmp_path: Path) -> None:
 async def test_readers_are_not_held_by_an_open_write(tmp_path: Path) -> None:
     db = await _database(tmp_path)
     try:
+        async with db.read() as reader:
+            assert await reader.scalar(text("PRAGMA journal_mode")) == "wal"  # the pragmas reach these connections
         async with db.transaction() as writer:
             await writer.execute(text("INSERT INTO notes (body) VALUES ('черновик')"))
             async with db.read() as reader:  # WAL: the reader sees the last commit, at once

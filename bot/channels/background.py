@@ -1,9 +1,11 @@
-"""Small requests a channel fires and forgets (answering a button press, "typing…"), awaited on stop."""
+"""A channel's background work: small requests it fires and forgets (answering a button press,
+"typing…"), awaited on stop; and the stopping of its long-running tasks."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import contextlib
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 
@@ -20,3 +22,15 @@ class Background:
         """Wait for what is still on its way."""
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def wind_down(tasks: Sequence[asyncio.Task[None]], receiver: str, timeout: float = 60.0) -> None:
+    """Let the task named ``receiver`` (told to stop already) finish what it has in hand, then cancel
+    the rest (the outbox loop) and wait for them."""
+    for task in tasks:
+        if task.get_name() == receiver:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=timeout)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

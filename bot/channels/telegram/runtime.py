@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
 
 from bot.app import App
+from bot.channels.background import wind_down
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.desk import TelegramDesk, editor_commands
 from bot.channels.telegram.polling import Poller
@@ -94,13 +94,7 @@ class TelegramRuntime:
             self.poller.stop()
         if self.server is not None:
             await self.server.stop()
-        polling = [t for t in self.tasks if t.get_name() == "telegram-polling"]
-        if polling:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(polling[0], timeout=60)
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await wind_down(self.tasks, "telegram-polling")
         await self.channel.drain()
         await self.sender.close()
         await self.bot.session.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from vkbottle import API, VKAPIError
 from vkbottle.polling import BotPolling
 
 from bot.app import App
+from bot.channels.background import wind_down
 from bot.channels.vk import store
 from bot.channels.vk.api import make_api
 from bot.channels.vk.channel import VKChannel
@@ -118,13 +118,7 @@ class VKRuntime:
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
         self.poller.stop()
-        polling = [t for t in self.tasks if t.get_name() == "vk-polling"]
-        if polling:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(polling[0], timeout=60)
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await wind_down(self.tasks, "vk-polling")
         await self.channel.drain()
         await self.sender.close()
         await self.api.http_client.close()

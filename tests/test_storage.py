@@ -8,9 +8,11 @@ import gc
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.memory import settle_heap
+from bot.storage import database as database_module
 from bot.storage.database import Database, InlineSQLite
 
 
@@ -67,6 +69,52 @@ async def test_writers_take_turns_without_waiting_inside_sqlite(tmp_path: Path) 
             assert await conn.scalar(text("SELECT count(*) FROM notes WHERE body LIKE '%!'")) == 20
     finally:
         await db.dispose()
+
+
+async def _write_pages(db: Database, commits: int = 60) -> None:
+    """About 2000 pages of 4 KiB: past SQLite's automatic checkpoint threshold (1000 pages)."""
+    for n in range(commits):
+        async with db.transaction() as conn:
+            await conn.execute(
+                text("INSERT INTO notes (body) VALUES (:b)"), [{"b": f"{n}:{k}:" + "я" * 2000} for k in range(30)]
+            )
+
+
+async def test_commits_never_checkpoint_in_the_event_loop(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        assert db.checkpointer is not None
+        db.checkpointer.stop()  # the test makes the passes itself
+        file = tmp_path / "bot.sqlite3"
+        size_before = file.stat().st_size
+        await _write_pages(db)
+        wal_pages = (tmp_path / "bot.sqlite3-wal").stat().st_size // 4096
+        assert wal_pages > 1500  # SQLite alone would have checkpointed (and synced) at 1000
+        assert file.stat().st_size == size_before
+        busy, logged, copied = db.checkpointer.checkpoint()
+        assert (busy, copied) == (0, logged) and logged > 1500
+        assert file.stat().st_size > size_before + 1000 * 4096
+        async with db.read() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM notes")) == 60 * 30
+    finally:
+        await db.dispose()
+
+
+async def test_the_checkpointer_keeps_the_log_short_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database_module, "CHECKPOINT_EVERY", 0.05)
+    db = await _database(tmp_path)
+    file = tmp_path / "bot.sqlite3"
+    try:
+        size_before = file.stat().st_size
+        await _write_pages(db)
+        for _ in range(200):  # the thread copies the pages within a few passes
+            if file.stat().st_size > size_before + 1500 * 4096:
+                break
+            await asyncio.sleep(0.05)
+        assert file.stat().st_size > size_before + 1500 * 4096
+    finally:
+        await db.dispose()
+    assert db.checkpointer is not None and not db.checkpointer._thread.is_alive()
 
 
 def test_settle_heap_exempts_what_is_alive_from_collections() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 0.5  # seconds between the checkpointer's passes
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +67,55 @@ def _inline_creator(url: URL) -> Callable[[], InlineSQLite]:
     return connect
 
 
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+class WalCheckpointer:
+    """Copies committed pages from the write-ahead log into the database file, in a thread of its own.
+
+    SQLite's automatic checkpoint runs inside the commit that crosses its threshold and waits for the
+    disk twice (tens of milliseconds on a virtual machine's disk, far more on a busy one); with the
+    bot's statements made in the event loop's thread, every conversation would wait with it. The
+    bot's connections therefore leave checkpoints to this thread. A ``PASSIVE`` checkpoint never
+    blocks writers or readers; SQLite releases the interpreter's lock while it works.
+    """
+
+    def __init__(self, path: str, every: float | None = None) -> None:
+        self.path = path
+        self.every = every or CHECKPOINT_EVERY
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._connection: sqlite3.Connection | None = None
+        self._thread.start()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """One pass: (busy, pages in the log, pages copied), as ``PRAGMA wal_checkpoint`` reports."""
+        if self._connection is None:
+            if not Path(self.path).exists():
+                return (0, 0, 0)  # nothing written yet (the migrations create the file)
+            self._connection = sqlite3.connect(self.path, check_same_thread=False)
+        row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return (int(row[0]), int(row[1]), int(row[2]))
+
+    def stop(self) -> None:
+        """Stop the thread after its current pass and close its connection."""
+        self._stop.set()
+        self._thread.join()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.checkpoint()
+            except sqlite3.Error as exc:
+                log.warning("SQLite checkpoint failed (%s); trying again", exc)
+
+
 def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine:
     """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
     lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
@@ -90,6 +144,12 @@ class Database:
         self.engine = create_engine(url, echo=echo)
         self.reader = create_engine(url, echo=echo, readers=4) if self.engine.dialect.name == "sqlite" else self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.checkpointer: WalCheckpointer | None = None
+        database = make_url(url).database
+        if self.is_sqlite and database and database != ":memory:" and not database.startswith("file:"):
+            for engine in (self.engine, self.reader):
+                event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
+            self.checkpointer = WalCheckpointer(database)
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +174,8 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         await self.engine.dispose()
         if self.reader is not self.engine:
             await self.reader.dispose()

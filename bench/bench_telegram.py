@@ -1,6 +1,8 @@
 """Telegram end to end: the real bot (polling, aiogram's HTTP client) against the fake Bot API server
-running in another process with the simulated people (the two share this machine's cores, not an
-event loop). The bot runs on the event loop ``bot run`` uses (uvloop where installed).
+running in another process with the simulated people. On a machine with two cores or more the two
+processes are pinned to separate cores, as the bot and Telegram would be on separate machines
+(``--no-pin`` lets the kernel place them). The bot runs on the event loop ``bot run`` uses (uvloop
+where installed).
 
 Each simulated person asks a question, reads the answer for ``--think`` seconds on average (people
 do not read in step: each reading time is drawn at random, exponentially distributed; ``--steady``
@@ -12,6 +14,7 @@ also checks that every update was acknowledged (the bot acknowledges only what i
 the bot's webhook instead of answering ``getUpdates``. Run by hand:
 
     python bench/bench_telegram.py [--people 100] [--rounds 5] [--think 0.2] [--steady] [--mode polling|webhook]
+        [--no-pin]
 """
 
 from __future__ import annotations
@@ -39,7 +42,16 @@ QUESTIONS = [
 ]
 
 
-def _server_process(conn, people: int, rounds: int, think: float, steady: bool) -> None:
+def _split_cores(pin: bool) -> tuple[set[int], set[int]] | None:
+    """Separate cores for the bot and for the fake server (as on separate machines), when there are two."""
+    cores = sorted(os.sched_getaffinity(0)) if pin and hasattr(os, "sched_getaffinity") else []
+    if len(cores) < 2:
+        return None
+    half = len(cores) // 2
+    return set(cores[:half]), set(cores[half:])
+
+
+def _server_process(conn, people: int, rounds: int, think: float, steady: bool, cores: set[int] | None) -> None:
     from tests.fakes.telegram import FakeTelegram
 
     async def main() -> None:
@@ -110,6 +122,8 @@ def _server_process(conn, people: int, rounds: int, think: float, steady: bool) 
         await asyncio.sleep(0.5)
         await fake.stop()
 
+    if cores:
+        os.sched_setaffinity(0, cores)
     asyncio.run(main())
 
 
@@ -170,21 +184,27 @@ def main() -> None:
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--think", type=float, default=0.2, help="seconds a person reads before the next step")
     parser.add_argument("--steady", action="store_true", help="every reading time exactly --think (no randomness)")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                        help="bot and fake server on separate cores (default, when there are two)")
     args = parser.parse_args()
     context = mp.get_context("spawn")
     parent, child = context.Pipe()
-    server = context.Process(target=_server_process, args=(child, args.people, args.rounds, args.think, args.steady),
-                             daemon=True)
+    split = _split_cores(args.pin)
+    server = context.Process(target=_server_process, daemon=True,
+                             args=(child, args.people, args.rounds, args.think, args.steady, split and split[1]))
     server.start()
     base_url = parent.recv()
     from bot.runner import event_loop_factory
+    if split:
+        os.sched_setaffinity(0, split[0])
 
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the event loop ``bot run`` uses
         result = runner.run(run_bot(base_url, parent, args.mode))
     server.join(timeout=10)
     latencies = sorted(result["latencies"])
     count = len(latencies)
-    print(f"mode: {args.mode}; Bot API calls: {result['counts']}")
+    cores = f"bot on cores {sorted(split[0])}, fake server on {sorted(split[1])}" if split else "cores shared"
+    print(f"mode: {args.mode}; {cores}; Bot API calls: {result['counts']}")
     print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU "
           "| fake server CPU | all acknowledged |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.messages import Button, Outgoing
@@ -117,10 +117,15 @@ def rows_for(
     ]
 
 
-async def insert_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+def store_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert outbox rows; their ids, in order (``insert_rows`` inside a synchronous transaction)."""
     if not rows:
         return []
-    return list((await conn.execute(_INSERT, rows)).scalars().all())
+    return list(conn.execute(_INSERT, rows).scalars().all())
+
+
+async def insert_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    return await conn.run_sync(store_rows, rows) if rows else []
 
 
 def envelopes(ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> list[Envelope]:
@@ -189,9 +194,15 @@ class Outcome:
 
 
 async def finish(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
+    if outcomes:
+        await conn.run_sync(record_outcomes, outcomes)
+
+
+def record_outcomes(conn: Connection, outcomes: Sequence[Outcome]) -> None:
+    """Store what happened to sent envelopes (``finish`` inside a synchronous transaction)."""
     if not outcomes:
         return
-    await conn.execute(
+    conn.execute(
         _FINISH,
         [
             {

@@ -133,8 +133,7 @@ class Sender:
                 outcomes.append(outcome)
                 if envelope.kind == outbox.NOTIFICATION:
                     # recorded at once: a crash mid-broadcast re-sends at most the messages in flight
-                    async with self.db.transaction() as conn:
-                        await outbox.finish(conn, [outcome])
+                    await self.db.run_in_transaction(outbox.record_outcomes, [outcome])
                 else:
                     self._done.append(outcome)
             if from_backlog and not held:
@@ -240,8 +239,7 @@ class Sender:
         async with self._flush_lock:
             done, self._done = self._done, []
             if done:
-                async with self.db.transaction() as conn:
-                    await outbox.finish(conn, done)
+                await self.db.run_in_transaction(outbox.record_outcomes, done)
 
     async def pump(self, limit: int = 200) -> int:
         """Claim what is due (and what a dead process left behind) and send it; how many were sent."""

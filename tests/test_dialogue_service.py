@@ -172,3 +172,58 @@ async def test_no_operators_configured_says_how_to_reach_people(app: App) -> Non
     await person.say("/operator")
     assert "официальным контактам" in person.text()
     assert await count(app, EventRow, EventRow.kind == "escalation") == 1
+
+
+async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
+    """Tables grow for days (processed updates are kept a week): every statement of a message's path,
+    alone or group-committed with others, must find its rows through an index."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event, insert
+
+    from bot.storage.models import ProcessedUpdate
+
+    async with app.db.transaction() as conn:
+        await conn.execute(insert(ProcessedUpdate), [
+            {"channel": "telegram", "update_key": str(n), "processed_at": datetime.now(UTC)} for n in range(3000)
+        ])
+    known = [UserRef("telegram", str(500 + n)) for n in range(4)]
+    await asyncio.gather(*(app.dialogue.process(Incoming(u, text="/start"), update_key=f"start-{n}", durable=True)
+                           for n, u in enumerate(known)))
+    statements: list[tuple[str, object]] = []
+    batches: list[int] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+        statements.append((statement, parameters[0] if executemany else parameters))
+
+    commit = app.dialogue.journal._commit
+
+    async def counted(batch):
+        batches.append(len(batch))
+        return await commit(batch)
+
+    app.dialogue.journal._commit = counted  # type: ignore[method-assign]
+    for engine in (app.db.engine, app.db.reader):
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        newcomers = [UserRef("telegram", str(600 + n)) for n in range(4)]
+        await asyncio.gather(*(
+            app.dialogue.process(Incoming(u, text="как открыть ипшку"), update_key=f"ask-{n}", durable=True)
+            for n, u in enumerate(known + newcomers)
+        ))
+        again = await app.dialogue.process(Incoming(known[0], text="как открыть ипшку"), update_key="ask-0",
+                                           durable=True)
+    finally:
+        for engine in (app.db.engine, app.db.reader):
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert again.duplicate
+    assert max(batches) > 1, "the messages were not committed together"
+    reads = [(s, p) for s, p in statements if s.lstrip().split()[0].upper() in ("SELECT", "UPDATE", "DELETE")]
+    assert reads, "the path was not recorded"
+    plans: list[str] = []
+    async with app.db.read() as conn:
+        for statement, parameters in reads:
+            rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)  # type: ignore[arg-type]
+            plans += [f"{row.detail}  <- {statement.split(chr(10))[0][:80]}" for row in rows]
+    scans = [p for p in plans if p.startswith("SCAN ") and "CONSTANT ROW" not in p]
+    assert scans == []

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.privacy import Pseudonyms
 from bot.delivery import outbox
@@ -152,54 +152,57 @@ class Journal:
 
         Per job: True (saved), False (lost a race: handle again) or _DUPLICATE (already handled).
         """
-        async with self.db.transaction() as conn:
-            duplicates = await self._claim_updates(conn, batch)
-            live = [job for job in batch if id(job) not in duplicates]
-            await self._create_accounts(conn, [job for job in live if job.new_user is not None])
-            saved = dict(zip(map(id, live), await self._save_states(conn, live), strict=True))
-            await self._apply_rest(conn, [job for job in live if saved[id(job)]])
+        return await self.db.run_in_transaction(self._write, batch)
+
+    def _write(self, conn: Connection, batch: list[StateWrite]) -> list[object]:
+        duplicates = self._claim_updates(conn, batch)
+        live = [job for job in batch if id(job) not in duplicates]
+        self._create_accounts(conn, [job for job in live if job.new_user is not None])
+        saved = dict(zip(map(id, live), self._save_states(conn, live), strict=True))
+        self._apply_rest(conn, [job for job in live if saved[id(job)]])
         return [_DUPLICATE if id(job) in duplicates else saved[id(job)] for job in batch]
 
-    async def _claim_updates(self, conn: AsyncConnection, batch: list[StateWrite]) -> set[int]:
-        """Record the platform updates of the batch; the jobs whose update was already recorded."""
+    def _claim_updates(self, conn: Connection, batch: list[StateWrite]) -> set[int]:
+        """Record the platform updates of the batch; the jobs whose update was already recorded.
+
+        One ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the primary key finds the copies, however
+        many days of updates the table keeps (a ``(channel, key) IN (…)`` query scanned them all).
+        """
         keyed = [job for job in batch if job.update_key is not None]
         if not keyed:
             return set()
-        found = await conn.execute(
-            select(_updates.c.channel, _updates.c.update_key).where(
-                tuple_(_updates.c.channel, _updates.c.update_key).in_([job.update_key for job in keyed])
-            )
-        )
-        known = {(row.channel, row.update_key) for row in found}
-        duplicates = {id(job) for job in keyed if job.update_key in known}
-        fresh = [job for job in keyed if id(job) not in duplicates]
-        if fresh:
-            await conn.execute(
-                insert(_updates),
-                [{"channel": j.update_key[0], "update_key": j.update_key[1], "processed_at": j.now}  # type: ignore[index]
-                 for j in fresh],
-            )
+        rows = [{"channel": j.update_key[0], "update_key": j.update_key[1], "processed_at": j.now}  # type: ignore[index]
+                for j in keyed]
+        claimed = {(row.channel, row.update_key) for row in conn.execute(
+            _insert_ignoring(conn.dialect.name, _updates, ("channel", "update_key"), ("channel", "update_key")), rows
+        )}
+        duplicates: set[int] = set()
+        for job in keyed:
+            if job.update_key in claimed:
+                claimed.discard(job.update_key)  # a second copy in the same batch is a duplicate
+            else:
+                duplicates.add(id(job))
         return duplicates
 
-    async def _create_accounts(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
+    def _create_accounts(self, conn: Connection, jobs: list[StateWrite]) -> None:
         """People's first messages: create the people and accounts, fill in their ids and pseudonyms."""
         if not jobs:
             return
         now = [{"created_at": j.now, "updated_at": j.now} for j in jobs]
-        person_ids = (await conn.execute(_INSERT_PERSONS, now)).scalars().all()
+        person_ids = conn.execute(_INSERT_PERSONS, now).scalars().all()
         accounts = [
             {"person_id": pid, "channel": j.new_user.channel, "external_id": j.new_user.user_id,  # type: ignore[union-attr]
              "created_at": j.now, "last_seen_at": j.now}
             for j, pid in zip(jobs, person_ids, strict=True)
         ]
-        account_ids = (await conn.execute(_INSERT_ACCOUNTS, accounts)).scalars().all()
+        account_ids = conn.execute(_INSERT_ACCOUNTS, accounts).scalars().all()
         for job, person_id, account_id in zip(jobs, person_ids, account_ids, strict=True):
             job.person_id, job.account_id = person_id, account_id
             pseudonym = self.pseudonyms.person(person_id)
             for row in job.events:
                 row["person"] = pseudonym
 
-    async def _save_states(self, conn: AsyncConnection, batch: list[StateWrite]) -> list[bool]:
+    def _save_states(self, conn: Connection, batch: list[StateWrite]) -> list[bool]:
         """Write every job's conversation if its version still matches; which ones did."""
         saved = {id(job): True for job in batch}
         updates = [job for job in batch if job.version is not None]
@@ -211,25 +214,25 @@ class Journal:
             ]
             if len(params) == 1 or not conn.dialect.supports_sane_multi_rowcount:
                 for job, param in zip(updates, params, strict=True):
-                    result = await conn.execute(_UPDATE_STATE, param)
+                    result = conn.execute(_UPDATE_STATE, param)
                     saved[id(job)] = result.rowcount == 1
             else:
-                result = await conn.execute(_UPDATE_STATE, params)
+                result = conn.execute(_UPDATE_STATE, params)
                 if result.rowcount != len(params):  # someone else wrote some of them: find which
-                    await self._mark_lost(conn, updates, saved)
+                    self._mark_lost(conn, updates, saved)
         inserts = [job for job in batch if job.version is None]
         if inserts:
             rows = [
                 {"account_id": j.account_id, "step": j.step, "data": j.data, "version": 1, "updated_at": j.now}
                 for j in inserts
             ]
-            result = await conn.execute(_insert_ignoring(conn, _conversations, ["account_id"]), rows)
+            result = conn.execute(_insert_ignoring(conn.dialect.name, _conversations, ("account_id",)), rows)
             if result.rowcount != len(rows):
-                await self._mark_lost(conn, inserts, saved)
+                self._mark_lost(conn, inserts, saved)
         return [saved[id(job)] for job in batch]
 
-    async def _mark_lost(self, conn: AsyncConnection, jobs: list[StateWrite], saved: dict[int, bool]) -> None:
-        rows = await conn.execute(
+    def _mark_lost(self, conn: Connection, jobs: list[StateWrite], saved: dict[int, bool]) -> None:
+        rows = conn.execute(
             select(_conversations.c.account_id, _conversations.c.version, _conversations.c.data).where(
                 _conversations.c.account_id.in_([j.account_id for j in jobs])
             )
@@ -239,32 +242,35 @@ class Journal:
             version, data = stored.get(job.account_id, (None, None))
             saved[id(job)] = version == (job.version or 0) + 1 and data == job.data
 
-    async def _apply_rest(self, conn: AsyncConnection, jobs: list[StateWrite]) -> None:
+    def _apply_rest(self, conn: Connection, jobs: list[StateWrite]) -> None:
         """Outbox rows, events, segment changes and last-seen times of the jobs whose state was saved."""
         for job in jobs:
             for row in job.outbox:
                 row["account_id"] = job.account_id
         rows = [row for job in jobs for row in job.outbox]
         if rows:
-            ids = iter(await outbox.insert_rows(conn, rows))
+            ids = iter(outbox.store_rows(conn, rows))
             for job in jobs:
                 job.outbox_ids = [next(ids) for _ in job.outbox]
         events = [row for job in jobs for row in job.events]
         if events:
-            await conn.execute(_INSERT_EVENTS, events)
+            conn.execute(_INSERT_EVENTS, events)
         segments = [{"pid": j.person_id, "segment": j.segment, "now": j.now} for j in jobs if j.segment_changed]
         if segments:
-            await conn.execute(_UPDATE_SEGMENT, segments)
+            conn.execute(_UPDATE_SEGMENT, segments)
         touches = [{"aid": j.account_id, "now": j.now} for j in jobs if j.touch]
         if touches:
-            await conn.execute(_TOUCH, touches)
+            conn.execute(_TOUCH, touches)
 
 
-def _insert_ignoring(conn: AsyncConnection, table: Table, keys: list[str]) -> Insert:
-    """INSERT that does nothing (no row, rowcount 0) when the unique ``keys`` already exist."""
-    dialect = conn.dialect.name
+@functools.cache
+def _insert_ignoring(dialect: str, table: Table, keys: tuple[str, ...], returning: tuple[str, ...] = ()) -> Insert:
+    """INSERT that does nothing (no row, rowcount 0) when the unique ``keys`` already exist; built once
+    per database kind (building and keying a statement costs more than running it on SQLite)."""
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
-    return insert(table)
+        statement: Insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    else:
+        statement = insert(table)
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement

@@ -65,6 +65,7 @@ def _server_process(conn, people: int, rounds: int, think: float, steady: bool, 
         answered_at: list[float] = []  # when each measured message was answered
         finished_at: list[float] = []  # when each person sent their last message
         last_ids: list[int] = []
+        pickups: list[tuple[int, float]] = []  # (update id, queued at)
 
         async def begin(number: int) -> None:
             """A new person starts the bot (not measured: the account is created here)."""
@@ -90,6 +91,7 @@ def _server_process(conn, people: int, rounds: int, think: float, steady: bool, 
                     queued = time.monotonic()
                     replied = await fake.reply(chat, before)
                     latencies.append((replied - queued) * 1000)
+                    pickups.append((update["update_id"], queued))
                     answered_at.append(replied)
                     await asyncio.sleep(think if steady else rng.expovariate(1 / think) if think else 0)  # reading
                     last_ids.append(update["update_id"])
@@ -111,6 +113,8 @@ def _server_process(conn, people: int, rounds: int, think: float, steady: bool, 
         acked_in = time.monotonic() - acked_in
         conn.send({
             "latencies": latencies,
+            # how long updates waited at "Telegram" before the bot took them (webhook: not recorded)
+            "pickups": sorted((fake.delivered_at[i] - t) * 1000 for i, t in pickups if i in fake.delivered_at),
             "elapsed": elapsed,
             "rate": rate,
             "acked_in": acked_in,
@@ -205,13 +209,15 @@ def main() -> None:
     count = len(latencies)
     cores = f"bot on cores {sorted(split[0])}, fake server on {sorted(split[1])}" if split else "cores shared"
     print(f"mode: {args.mode}; {cores}; Bot API calls: {result['counts']}")
-    print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 | bot CPU "
-          "| fake server CPU | all acknowledged |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    pickups = result["pickups"] or [0.0]
+    print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 "
+          "| waited for pickup (p50 / p95) | bot CPU | fake server CPU | all acknowledged |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {args.people} | {args.think:g} s | {count} | {result['sends']} | {result['rate']:.0f} "
         f"| {statistics.fmean(latencies):.1f} ms | {latencies[count // 2]:.1f} ms "
         f"| {latencies[int(count * 0.95)]:.1f} ms | {latencies[int(count * 0.99)]:.1f} ms "
+        f"| {pickups[len(pickups) // 2]:.1f} / {pickups[int(len(pickups) * 0.95)]:.1f} ms "
         f"| {result['bot_cpu']:.1f} s (main thread {result['main_cpu']:.1f} s, kernel {result['bot_sys']:.1f} s) "
         f"| {result['fake_cpu']:.1f} s ({result['fake_handling']:.1f} s in handlers) "
         f"| {result['acked_in']:.1f} s after the last reply |"

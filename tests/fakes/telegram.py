@@ -100,6 +100,7 @@ class FakeTelegram(FakeChat):
         self.next_update_id = 1000
         self.next_message_id = 1
         self.acked_offset = 0
+        self.delivered_at: dict[int, float] = {}  # update id -> when the bot first received it
         self.failures: list[Failure] = []
         self.blocked: set[int] = set()
         self.limit_per_second: float | None = None
@@ -179,6 +180,7 @@ class FakeTelegram(FakeChat):
         if self._webhook_session is None:
             self._webhook_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        self.delivered_at.setdefault(update["update_id"], time.monotonic())
         while True:
             async with self._webhook_session.post(url, json=update, headers=headers) as resp:
                 if resp.status == 200:
@@ -460,6 +462,9 @@ class FakeTelegram(FakeChat):
         while True:
             ready = [u for u in self.updates if u["update_id"] >= offset][:limit]
             if ready or time.monotonic() >= deadline:
+                now = time.monotonic()
+                for update in ready:
+                    self.delivered_at.setdefault(update["update_id"], now)
                 return ready
             self._new_update.clear()
             try:

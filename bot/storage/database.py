@@ -114,7 +114,7 @@ class WalCheckpointer:
         while not self._stop.wait(self.every):
             try:
                 self.checkpoint()
-            except sqlite3.Error as exc:
+            except Exception as exc:  # the thread must live on: without it the log only grows
                 log.warning("SQLite checkpoint failed (%s); trying again", exc)
 
 

@@ -118,7 +118,7 @@ def rows_for(
 
 
 def store_rows(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert outbox rows; their ids, in order (``insert_rows`` inside a synchronous transaction)."""
+    """Insert outbox rows; their ids, in order (``insert_rows`` for a synchronous connection)."""
     if not rows:
         return []
     return list(conn.execute(_INSERT, rows).scalars().all())
@@ -193,13 +193,8 @@ class Outcome:
     retry_at: datetime | None = None  # for status PENDING: when to try again
 
 
-async def finish(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
-    if outcomes:
-        await conn.run_sync(record_outcomes, outcomes)
-
-
 def record_outcomes(conn: Connection, outcomes: Sequence[Outcome]) -> None:
-    """Store what happened to sent envelopes (``finish`` inside a synchronous transaction)."""
+    """Store what happened to sent envelopes."""
     if not outcomes:
         return
     conn.execute(

@@ -240,8 +240,6 @@ class FakeVK(FakeChat):
                 result.append((label, payload))
         return result
 
-
-
     # --- dispatch ----------------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:

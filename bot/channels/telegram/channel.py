@@ -17,7 +17,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
 
 from bot.app import App
 from bot.channels.background import Background
-from bot.channels.telegram.desk import EditorRunner, TelegramDesk
+from bot.channels.telegram.desk import EDITOR_COMMANDS, EditorRunner, TelegramDesk
 from bot.channels.telegram.inbound import CHANNEL, Inbound, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
 from bot.delivery import outbox, updates
@@ -91,8 +91,8 @@ class TelegramChannel:
         inbound = to_inbound(update)
         if inbound is None:
             return
-        editor = self.editor_command is not None and _editor_command(inbound.message.text) is not None
-        if editor and await self._editor(update, inbound):
+        command = _editor_command(inbound.message.text) if self.editor_command is not None else None
+        if command is not None and await self._editor(update, inbound, command):
             return
         if inbound.callback_id is not None:
             self._spawn(self._answer_callback(inbound.callback_id))
@@ -111,11 +111,9 @@ class TelegramChannel:
         if handled.envelopes:
             await self.sender.deliver(handled.envelopes)
 
-    async def _editor(self, update: Update, inbound: Inbound) -> bool:
+    async def _editor(self, update: Update, inbound: Inbound, command: tuple[str, str]) -> bool:
         """An editor's command in a private chat: answered here (False: not an editor, the dialogue answers)."""
         assert self.editor_command is not None
-        command = _editor_command(inbound.message.text)
-        assert command is not None
         name, args = command
         reply = await self.editor_command(name, int(inbound.message.user.user_id), args, private=True)
         if reply is None:
@@ -179,9 +177,6 @@ def chat_key(update: Update) -> str:
     if update.my_chat_member is not None:
         return str(update.my_chat_member.chat.id)
     return f"update:{update.update_id}"
-
-
-EDITOR_COMMANDS = ("kb_check", "reload", "unanswered")
 
 
 def _editor_command(text: str | None) -> tuple[str, str] | None:

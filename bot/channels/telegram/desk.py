@@ -31,6 +31,9 @@ MEMBER_STATUSES = {"creator", "administrator", "member"}
 MEMBERSHIP_TTL = 300.0  # seconds a membership check is trusted
 ADMIN_HINT_EVERY = 600.0
 
+EDITOR_COMMANDS = ("kb_check", "reload", "unanswered")
+
+
 class EditorRunner(Protocol):
     async def __call__(self, name: str, user_id: int, args: str, *, private: bool = False) -> str | None: ...
 
@@ -304,7 +307,7 @@ def editor_commands(app: App) -> EditorRunner:
     commands = EditorCommands.for_app(app, reloader if isinstance(reloader, Reloader) else None)
 
     async def run(name: str, user_id: int, args: str, *, private: bool = False) -> str | None:
-        if name not in ("kb_check", "reload", "unanswered"):
+        if name not in EDITOR_COMMANDS:
             return None
         if not commands.is_editor(user_id):
             if private:

@@ -130,6 +130,20 @@ async def test_restart_between_two_updates_loses_nothing_and_repeats_nothing(tmp
             await second.stop()
 
 
+async def test_update_is_acknowledged_once_its_replies_are_stored_before_they_are_sent(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        fake.fail("sendMessage", "timeout", delay=1.0)  # Telegram is slow to take the reply, then fails
+        update = fake.message(USER, "как открыть ипшку")
+        acknowledged, replied = await asyncio.wait_for(
+            asyncio.gather(fake.acknowledged(update["update_id"]), fake.reply(USER, 0)), timeout=10
+        )
+        # the reply was in the outbox (sent from there even after a crash), so the update did not
+        # wait for it; the failed attempt was retried
+        assert acknowledged < replied
+        await fake.wait_for(lambda: asked_helped(fake, USER))
+
+
 async def test_update_processed_but_not_acknowledged_is_not_handled_twice(tmp_path: Path) -> None:
     async with FakeTelegram() as fake:
         settings = telegram_settings(tmp_path, fake)

@@ -35,13 +35,22 @@ class ScriptedBot:
 
 
 class SlowChannel:
-    def __init__(self, delays: dict[int, float]) -> None:
-        self.delays = delays
-        self.handled: list[int] = []
+    """Stores an update after ``delays`` seconds; sending its replies takes ``sending`` seconds."""
 
-    async def handle(self, upd: Update) -> None:
+    def __init__(self, delays: dict[int, float], sending: float = 0.0) -> None:
+        self.delays = delays
+        self.sending = sending
+        self.handled: list[int] = []
+        self.delivered: list[int] = []
+
+    async def store(self, upd: Update) -> list[int]:
         await asyncio.sleep(self.delays.get(upd.update_id, 0.0))
         self.handled.append(upd.update_id)
+        return [upd.update_id]
+
+    async def deliver(self, replies: list[int]) -> None:
+        await asyncio.sleep(self.sending)
+        self.delivered.extend(replies)
 
 
 async def test_offset_stays_below_updates_in_hand_and_moves_when_they_are_done() -> None:
@@ -72,5 +81,24 @@ async def test_updates_returned_again_after_they_were_handled_do_not_stall_polli
             break
         await asyncio.sleep(0.02)
     assert channel.handled == [20, 21]  # each once, and the poller went on after the repeat
+    poller.stop()
+    await asyncio.wait_for(task, timeout=2)
+
+
+async def test_an_update_is_acknowledged_once_stored_and_its_chat_waits_for_its_replies() -> None:
+    # replies take long to send; the update is acknowledged once stored (its replies are in the
+    # outbox), but the chat's next update is handled only after they went out, so replies keep order
+    bot = ScriptedBot([[update(30, 1)], [update(31, 1)]])
+    channel = SlowChannel({}, sending=0.3)
+    poller = Poller(bot, channel, timeout=0)  # type: ignore[arg-type]
+    task = asyncio.create_task(poller.run())
+    await asyncio.sleep(0.15)
+    assert channel.handled == [30] and channel.delivered == []  # 31 waits behind 30's replies
+    assert 31 in bot.offsets  # 30 acknowledged while its replies are still being sent
+    for _ in range(100):
+        if channel.delivered == [30, 31]:
+            break
+        await asyncio.sleep(0.02)
+    assert channel.handled == [30, 31] and channel.delivered == [30, 31]
     poller.stop()
     await asyncio.wait_for(task, timeout=2)

@@ -1,5 +1,11 @@
 """Handling a channel's incoming events: different chats at once, one chat's events in order, and an
-event that failed tried again (it is not acknowledged until it is handled)."""
+event that failed tried again (it is not acknowledged until it is handled).
+
+Handling has two steps: ``store`` (the event's effects and its replies stored, which is when it may
+be acknowledged) and ``deliver`` (sending those replies). The next event of the same chat waits for
+both, so replies keep their order; acknowledging does not wait for delivery (stored replies are sent
+by the outbox even if the process stops first).
+"""
 
 from __future__ import annotations
 
@@ -14,29 +20,36 @@ RETRY_FIRST = 0.5
 RETRY_MAX = 30.0
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
-class InOrder(Generic[T]):
-    def __init__(self, handle: Callable[[T], Awaitable[None]], describe: Callable[[T], str]) -> None:
-        self.handle = handle
+class InOrder(Generic[T, R]):
+    def __init__(
+        self,
+        store: Callable[[T], Awaitable[R]],
+        describe: Callable[[T], str],
+        deliver: Callable[[R], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.deliver = deliver
         self.describe = describe  # names an event in logs (never its text)
         self._tails: dict[str, asyncio.Task[None]] = {}  # the last task of each chat
 
-    def start(self, key: str, item: T, done: Callable[[], Awaitable[None]]) -> None:
-        """Handle ``item`` after the chat's earlier ones; then call ``done``."""
+    def start(self, key: str, item: T, stored: Callable[[], Awaitable[None]]) -> None:
+        """Handle ``item`` after the chat's earlier ones; call ``stored`` once its effects are stored."""
         previous = self._tails.get(key)
-        task = asyncio.create_task(self._after(previous, item, done))
+        task = asyncio.create_task(self._after(previous, item, stored))
         self._tails[key] = task
         task.add_done_callback(lambda t, k=key: self._tails.pop(k, None) if self._tails.get(k) is t else None)
 
-    async def _after(self, previous: asyncio.Task[None] | None, item: T, done: Callable[[], Awaitable[None]]) -> None:
+    async def _after(self, previous: asyncio.Task[None] | None, item: T, stored: Callable[[], Awaitable[None]]) -> None:
         if previous is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(previous)
         delay = RETRY_FIRST
         while True:
             try:
-                await self.handle(item)
+                result = await self.store(item)
                 break
             except asyncio.CancelledError:
                 raise
@@ -44,7 +57,12 @@ class InOrder(Generic[T]):
                 log.exception("Handling %s failed; retrying in %.1f s", self.describe(item), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
-        await done()
+        await stored()
+        if self.deliver is not None:
+            try:
+                await self.deliver(result)
+            except Exception:  # the replies stay in the outbox, which sends them later
+                log.exception("Sending the replies to %s failed; the outbox will retry", self.describe(item))
 
     async def finish(self, timeout: float = 60.0) -> None:
         """Let what is in hand finish (cancelled after ``timeout``)."""

@@ -1,5 +1,5 @@
-"""The Telegram adapter: an update is processed by the core, its replies stored and sent, and only
-then acknowledged (by the next getUpdates offset, or by the webhook's HTTP answer)."""
+"""The Telegram adapter: an update is processed by the core and its replies stored, and only then
+acknowledged (by the next getUpdates offset, or by the webhook's HTTP answer); then the replies are sent."""
 
 from __future__ import annotations
 
@@ -82,18 +82,24 @@ class TelegramChannel:
 
     async def handle(self, update: Update) -> None:
         """Process one update completely: state stored, replies stored and sent (or queued)."""
+        await self.deliver(await self.store(update))
+
+    async def store(self, update: Update) -> list[Envelope]:
+        """Process an update up to its stored effects; returns its stored replies, not yet sent."""
         if self.desk is not None and self.desk.owns(update):
             await self.desk.handle(update)
-            return
+            return []
         if update.my_chat_member is not None:
             await self._membership(update)
-            return
+            return []
         inbound = to_inbound(update)
         if inbound is None:
-            return
+            return []
         command = _editor_command(inbound.message.text) if self.editor_command is not None else None
-        if command is not None and await self._editor(update, inbound, command):
-            return
+        if command is not None:
+            replies = await self._editor(update, inbound, command)
+            if replies is not None:
+                return replies
         if inbound.callback_id is not None:
             self._spawn(self._answer_callback(inbound.callback_id))
         typing = asyncio.get_running_loop().call_later(
@@ -107,26 +113,29 @@ class TelegramChannel:
             typing.cancel()
         if handled.duplicate:
             log.info("Update %s was already processed; ignored", update.update_id)
-            return
-        if handled.envelopes:
-            await self.sender.deliver(handled.envelopes)
+            return []
+        return handled.envelopes
 
-    async def _editor(self, update: Update, inbound: Inbound, command: tuple[str, str]) -> bool:
-        """An editor's command in a private chat: answered here (False: not an editor, the dialogue answers)."""
+    async def deliver(self, envelopes: list[Envelope]) -> None:
+        """Send stored replies (what cannot be sent now stays in the outbox)."""
+        if envelopes:
+            await self.sender.deliver(envelopes)
+
+    async def _editor(self, update: Update, inbound: Inbound, command: tuple[str, str]) -> list[Envelope] | None:
+        """An editor's command in a private chat: answered here (None: not an editor, the dialogue answers)."""
         assert self.editor_command is not None
         name, args = command
         reply = await self.editor_command(name, int(inbound.message.user.user_id), args, private=True)
         if reply is None:
-            return False
+            return None
         now = self.app.clock.now()
         parts = split_message(Outgoing(reply), MAX_TEXT)
         rows = outbox.rows_for(CHANNEL, str(inbound.chat_id), parts, now, claimed_by=self.app.dialogue.instance)
         async with self.app.db.transaction() as conn:
             if not await updates.first_time(conn, CHANNEL, str(update.update_id), now):
-                return True  # this update was handled before
+                return []  # this update was handled before
             ids = await outbox.insert_rows(conn, rows)
-        await self.sender.deliver(outbox.envelopes(ids, rows))
-        return True
+        return outbox.envelopes(ids, rows)
 
     async def _membership(self, update: Update) -> None:
         member = update.my_chat_member

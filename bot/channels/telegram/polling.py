@@ -2,8 +2,9 @@
 
 Updates are handled as soon as they arrive — different chats at once, one chat's updates in order —
 while the next ``getUpdates`` is already waiting. The offset sent to Telegram never passes an update
-that is not yet fully handled (state and replies stored), so a crash or restart loses nothing; what
-is re-sent after a restart is recognised and skipped.
+whose effects are not yet stored (state and replies; the replies are sent after that, by the outbox
+if the process stops first), so a crash or restart loses nothing; what is re-sent after a restart is
+recognised and skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiogram.types import Update
 from bot.channels.in_order import InOrder
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel, chat_key
 from bot.channels.telegram.session import UpdateFilter
+from bot.delivery.outbox import Envelope
 
 log = logging.getLogger(__name__)
 REFETCH_AFTER = 0.02  # seconds to wait before asking again while the oldest update is still in hand
@@ -37,7 +39,9 @@ class Poller:
         self._unfinished: set[int] = set()  # received, not yet fully handled
         self._highest = 0  # the highest update id received
         # not acknowledged until handled: a failed update is tried again (the offset cannot pass it)
-        self._in_order: InOrder[Update] = InOrder(channel.handle, lambda u: f"update {u.update_id}")
+        self._in_order: InOrder[Update, list[Envelope]] = InOrder(
+            channel.store, lambda u: f"update {u.update_id}", channel.deliver
+        )
         self.handled = 0
 
     @property

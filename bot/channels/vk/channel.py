@@ -1,5 +1,5 @@
-"""The VK adapter: an event is processed by the core, its replies stored and sent, and only then
-counted as handled (the long-poll position moves past it afterwards; see polling.py)."""
+"""The VK adapter: an event is processed by the core and its replies stored, and only then counted as
+handled (the long-poll position moves past it afterwards; see polling.py); then the replies are sent."""
 
 from __future__ import annotations
 
@@ -43,19 +43,28 @@ class VKChannel:
 
     async def handle(self, event: dict[str, Any]) -> None:
         """Process one long-poll event completely: state stored, replies stored and sent (or queued)."""
+        await self.deliver(await self.store(event))
+
+    async def store(self, event: dict[str, Any]) -> list[Envelope]:
+        """Process an event up to its stored effects; returns its stored replies, not yet sent."""
         group = event.get("group_id")
         if group is not None and group != self.group_id:
-            return  # another community's event: not ours to answer
+            return []  # another community's event: not ours to answer
         found = to_inbound(event)
         if found is None:
-            return
+            return []
         key = event_key(event)
         if isinstance(found, Permission):
             await permission.apply(self.app, found, key)
-            return
-        await self._message(found, key)
+            return []
+        return await self._message(found, key)
 
-    async def _message(self, inbound: Inbound, key: str) -> None:
+    async def deliver(self, envelopes: list[Envelope]) -> None:
+        """Send stored replies (what cannot be sent now stays in the outbox)."""
+        if envelopes:
+            await self.sender.deliver(envelopes)
+
+    async def _message(self, inbound: Inbound, key: str) -> list[Envelope]:
         if inbound.event_id is not None:
             self._spawn(self._answer_callback(inbound.event_id, inbound.peer_id))
         if inbound.caps is not None:
@@ -63,9 +72,8 @@ class VKChannel:
         handled = await self.app.dialogue.process(inbound.message, update_key=key, durable=True, split_at=MAX_TEXT)
         if handled.duplicate:
             log.info("VK event %s was already processed; ignored", key)
-            return
-        if handled.envelopes:
-            await self.sender.deliver(handled.envelopes)
+            return []
+        return handled.envelopes
 
     async def on_blocked(self, envelope: Envelope) -> None:
         """VK refused a message because the person does not accept messages from the community."""

@@ -2,8 +2,9 @@
 
 VK has no "acknowledge" call: the bot says where it stands by the ``ts`` it asks with. The position is
 kept in the database and moves past a batch of events only when every event of that batch (and of
-every earlier batch) is fully handled — state and replies stored. Events are handled as they arrive,
-one person's in order, different people at once, while the next request already waits. After a crash
+every earlier batch) is handled — state and replies stored (the replies are sent after that, by the
+outbox if the process stops first). Events are handled as they arrive, one person's in order,
+different people at once, while the next request already waits. After a crash
 or restart the bot asks again from the stored ``ts``; events handled before the crash come again and
 are recognised by their ``event_id`` and skipped.
 
@@ -30,6 +31,7 @@ from bot.channels.vk.api import VKUnavailable
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import event_key, peer_of
 from bot.clock import Clock
+from bot.delivery.outbox import Envelope
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,9 @@ class VKPoller:
         self._stop = asyncio.Event()
         self._batches: list[Batch] = []
         # not past the stored position until handled: a failed event is tried again here
-        self._in_order: InOrder[dict[str, Any]] = InOrder(channel.handle, lambda e: f"VK event {event_key(e)}")
+        self._in_order: InOrder[dict[str, Any], list[Envelope]] = InOrder(
+            channel.store, lambda e: f"VK event {event_key(e)}", channel.deliver
+        )
         self._save_lock = asyncio.Lock()
         self._server_info: dict[str, Any] | None = None
         self.handled = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, replace
@@ -47,8 +48,11 @@ def parse(text: str) -> list[Line]:
     return lines
 
 
+@functools.lru_cache(maxsize=1024)
 def to_telegram_html(text: str) -> str:
-    """Telegram HTML: every piece of text escaped, so a reply never breaks the parser."""
+    """Telegram HTML: every piece of text escaped, so a reply never breaks the parser.
+
+    Cached: most replies are the same few hundred answers and prompts."""
     out: list[str] = []
     for line in parse(text):
         parts = ["• "] if line.item else []
@@ -63,8 +67,9 @@ def to_telegram_html(text: str) -> str:
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=1024)
 def to_plain(text: str) -> str:
-    """Readable plain text (VK, console): bold unmarked, links spelled out as «label: url»."""
+    """Readable plain text (VK, console): bold unmarked, links spelled out as «label: url». Cached."""
     out: list[str] = []
     for line in parse(text):
         parts = ["• "] if line.item else []

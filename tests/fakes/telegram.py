@@ -117,6 +117,7 @@ class FakeTelegram(FakeChat):
         self.acked_at: dict[int, float] = {}
         self._ack_waiters: dict[int, asyncio.Future[float]] = {}
         self._sent_count: dict[int, int] = {}
+        self._sent_to: dict[int, list[dict[str, Any]]] = {}  # chat -> its sendMessage parameters, in order
         self._reply_waiters: dict[int, list[tuple[int, asyncio.Future[float]]]] = {}
         self._webhook_target: tuple[str, str] | None = None
         self._webhook_session: aiohttp.ClientSession | None = None
@@ -309,10 +310,9 @@ class FakeTelegram(FakeChat):
 
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Parameters of every successful sendMessage (to one chat, if given), in order."""
-        return [
-            c.params for c in self.calls_of("sendMessage")
-            if chat_id is None or int(c.params["chat_id"]) == chat_id
-        ]
+        if chat_id is not None:  # kept per chat: the benchmark asks this for every button press
+            return list(self._sent_to.get(chat_id, ()))
+        return [c.params for c in self.calls_of("sendMessage")]
 
     def texts(self, chat_id: int) -> list[str]:
         return [p["text"] for p in self.sent(chat_id)]
@@ -346,7 +346,8 @@ class FakeTelegram(FakeChat):
         self._reply_waiters.setdefault(chat_id, []).append((after, future))
         return await future
 
-    def _note_sent(self, chat_id: int) -> None:
+    def _note_sent(self, chat_id: int, params: dict[str, Any]) -> None:
+        self._sent_to.setdefault(chat_id, []).append(params)
         count = self._sent_count[chat_id] = self._sent_count.get(chat_id, 0) + 1
         waiting = self._reply_waiters.get(chat_id)
         if not waiting:
@@ -436,7 +437,7 @@ class FakeTelegram(FakeChat):
             return result
         self.calls.append(Call(method, params, time.monotonic(), content_type=_content_type.get()))
         if method.lower() == "sendmessage":
-            self._note_sent(int(params["chat_id"]))
+            self._note_sent(int(params["chat_id"]), params)
         return web.json_response({"ok": True, "result": result})
 
     # --- methods -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -113,6 +114,7 @@ async def run(base_url: str, conn, people: int, limit: float) -> dict:
     await sender.close()
     await bot.session.close()
     await app.close()
+    shutil.rmtree(data, ignore_errors=True)  # the run's database and caches
     conn.send("done")
     result = await asyncio.get_running_loop().run_in_executor(None, conn.recv)
     result.update(queue_seconds=queue_seconds, send_seconds=send_seconds, peak_mb=peak / 2**20)

@@ -25,6 +25,7 @@ import cProfile
 import multiprocessing as mp
 import os
 import random
+import shutil
 import socket
 import statistics
 import sys
@@ -132,7 +133,8 @@ def _server_process(conn, people: int, rounds: int, think: float, steady: bool, 
 
 
 async def run_bot(base_url: str, conn, mode: str) -> dict:
-    os.environ["BOT_BOT__DATA_DIR"] = tempfile.mkdtemp()
+    data = tempfile.mkdtemp()
+    os.environ["BOT_BOT__DATA_DIR"] = data
     os.environ["BOT_TELEGRAM__TOKEN"] = "123456:TEST-token"
     os.environ["BOT_TELEGRAM__API_SERVER"] = base_url
     os.environ["BOT_TELEGRAM__POLLING_TIMEOUT"] = "1"
@@ -178,6 +180,7 @@ async def run_bot(base_url: str, conn, mode: str) -> dict:
         profile.dump_stats(os.environ["BENCH_PROFILE"])
     await runtime.stop()
     await app.close()
+    shutil.rmtree(data, ignore_errors=True)  # the run's database and caches
     return result
 
 

@@ -1,15 +1,17 @@
 """The SQLite engine: calls made in the event loop's thread, readers beside an open write, one writer
-at a time; and the start-up heap kept out of the garbage collector's way."""
+at a time (async transactions and plain ones alike); and the start-up heap kept out of the garbage
+collector's way."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from bot.memory import settle_heap
 from bot.storage import database as database_module
@@ -71,9 +73,44 @@ async def test_writers_take_turns_without_waiting_inside_sqlite(tmp_path: Path) 
         await db.dispose()
 
 
+async def test_plain_transactions_take_turns_with_the_other_writers(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    try:
+        threads: set[int] = set()
+
+        def add(conn: Connection, n: int) -> None:
+            threads.add(threading.get_ident())
+            assert isinstance(conn.connection.driver_connection, sqlite3.Connection)  # no async layers
+            conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": f"простая {n}"})
+
+        async def write(n: int) -> None:
+            async with db.transaction() as conn:
+                await conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": f"запись {n}"})
+                await asyncio.sleep(0.01)  # holds the write across a pause: the plain ones wait their turn
+
+        # a plain transaction that ran into an open write would wait in SQLite (10 s) or fail
+        await asyncio.wait_for(
+            asyncio.gather(*(write(n) for n in range(10)), *(db.run_in_transaction(add, n) for n in range(10))),
+            timeout=5,
+        )
+        assert threads == {threading.get_ident()}
+        async with db.read() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM notes")) == 20
+    finally:
+        await db.dispose()
+
+
+def _add_rows(conn: Connection, n: int) -> None:
+    conn.execute(text("INSERT INTO notes (body) VALUES (:b)"), [{"b": f"{n}:{k}:" + "я" * 2000} for k in range(30)])
+
+
 async def _write_pages(db: Database, commits: int = 60) -> None:
-    """About 2000 pages of 4 KiB: past SQLite's automatic checkpoint threshold (1000 pages)."""
+    """About 2000 pages of 4 KiB: past SQLite's automatic checkpoint threshold (1000 pages); by both
+    kinds of writers."""
     for n in range(commits):
+        if n % 2:
+            await db.run_in_transaction(_add_rows, n)
+            continue
         async with db.transaction() as conn:
             await conn.execute(
                 text("INSERT INTO notes (body) VALUES (:b)"), [{"b": f"{n}:{k}:" + "я" * 2000} for k in range(30)]

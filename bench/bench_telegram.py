@@ -11,10 +11,11 @@ buttons, reads again, and so on. Latency is from the moment the person's update 
 "Telegram" server until the bot's first reply to it reaches that server. After the run the benchmark
 also checks that every update was acknowledged (the bot acknowledges only what it has fully handled).
 ``--think 0`` gives the saturation throughput; ``--mode webhook`` has the fake server POST updates to
-the bot's webhook instead of answering ``getUpdates``. Run by hand:
+the bot's webhook instead of answering ``getUpdates``; ``--contend 0.4`` runs another program on the
+bot's core, busy 40 % of the time (how the bot fares when it gets only part of its core). Run by hand:
 
     python bench/bench_telegram.py [--people 100] [--rounds 5] [--think 0.2] [--steady] [--mode polling|webhook]
-        [--no-pin]
+        [--no-pin] [--contend SHARE]
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def _split_cores(pin: bool) -> tuple[set[int], set[int]] | None:
         return None
     half = len(cores) // 2
     return set(cores[:half]), set(cores[half:])
+
+
+def _contender(core: int, share: float, stop) -> None:
+    """Another program on the bot's core: busy ``share`` of every 10 ms."""
+    os.sched_setaffinity(0, {core})
+    busy = 0.01 * share
+    while not stop.is_set():
+        until = time.monotonic() + busy
+        while time.monotonic() < until:
+            pass
+        time.sleep(0.01 - busy)
 
 
 def _server_process(conn, people: int, rounds: int, think: float, steady: bool, cores: set[int] | None) -> None:
@@ -193,10 +205,14 @@ def main() -> None:
     parser.add_argument("--steady", action="store_true", help="every reading time exactly --think (no randomness)")
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
                         help="bot and fake server on separate cores (default, when there are two)")
+    parser.add_argument("--contend", type=float, default=0.0, metavar="SHARE",
+                        help="another program keeps the bot's core busy this share of the time (0-0.9)")
     args = parser.parse_args()
     context = mp.get_context("spawn")
     parent, child = context.Pipe()
     split = _split_cores(args.pin)
+    if args.contend and (not split or not 0 < args.contend < 1):
+        parser.error("--contend needs a share between 0 and 1 and two cores to pin the bot to")
     server = context.Process(target=_server_process, daemon=True,
                              args=(child, args.people, args.rounds, args.think, args.steady, split and split[1]))
     server.start()
@@ -205,12 +221,18 @@ def main() -> None:
     if split:
         os.sched_setaffinity(0, split[0])
 
+    stop_contender = context.Event()
+    if args.contend and split:
+        context.Process(target=_contender, daemon=True, args=(min(split[0]), args.contend, stop_contender)).start()
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the event loop ``bot run`` uses
         result = runner.run(run_bot(base_url, parent, args.mode))
+    stop_contender.set()
     server.join(timeout=10)
     latencies = sorted(result["latencies"])
     count = len(latencies)
     cores = f"bot on cores {sorted(split[0])}, fake server on {sorted(split[1])}" if split else "cores shared"
+    if args.contend:
+        cores += f"; another program busy {args.contend:.0%} of the bot's core"
     print(f"mode: {args.mode}; {cores}; Bot API calls: {result['counts']}")
     pickups = result["pickups"] or [0.0]
     print("| people | think | messages | replies sent | messages/s | mean | p50 | p95 | p99 "

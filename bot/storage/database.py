@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -149,8 +149,11 @@ class Database:
         self.reader = create_engine(url, echo=echo, readers=4) if self.engine.dialect.name == "sqlite" else self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.checkpointer: WalCheckpointer | None = None
-        # SQLite lets one writer in at a time; in this process writers take turns here
-        self._writing = asyncio.Lock()
+        # SQLite lets one writer in at a time: in this process writers take turns here (PostgreSQL
+        # takes many at once)
+        self._writing: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.is_sqlite else nullcontext()
+        )
         self._direct: Engine | None = None  # run_in_transaction's plain connection (a database file)
         database = make_url(url).database
         if self.is_sqlite and database and database != ":memory:" and not database.startswith("file:"):

@@ -4,9 +4,9 @@ VK has no "acknowledge" call: the bot says where it stands by the ``ts`` it asks
 kept in the database and moves past a batch of events only when every event of that batch (and of
 every earlier batch) is handled — state and replies stored (the replies are sent after that, by the
 outbox if the process stops first). Events are handled as they arrive, one person's in order,
-different people at once, while the next request already waits. After a crash
-or restart the bot asks again from the stored ``ts``; events handled before the crash come again and
-are recognised by their ``event_id`` and skipped.
+different people at once, while the next request already waits. After a crash or restart the bot
+asks again from the stored ``ts``; events handled before the crash come again and are recognised by
+their ``event_id`` and skipped.
 
 The requests themselves are vkbottle's (``BotPolling.get_server`` / ``get_event`` /
 ``handle_failed_event``); vkbottle's own loop is not used because it keeps ``ts`` in a file and

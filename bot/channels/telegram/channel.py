@@ -121,6 +121,11 @@ class TelegramChannel:
         if envelopes:
             await self.sender.deliver(envelopes)
 
+    def deliver_soon(self, envelopes: list[Envelope]) -> None:
+        """Send stored replies in the background (finished before the channel stops)."""
+        if envelopes:
+            self._spawn(self.deliver(envelopes))
+
     async def _editor(self, update: Update, inbound: Inbound, command: tuple[str, str]) -> list[Envelope] | None:
         """An editor's command in a private chat: answered here (None: not an editor, the dialogue answers)."""
         assert self.editor_command is not None

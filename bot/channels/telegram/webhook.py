@@ -1,5 +1,6 @@
 """Webhook mode: an aiohttp server that checks Telegram's secret token, processes the update, and
-answers 200 only after the update is stored (an error answer makes Telegram deliver it again)."""
+answers 200 only after the update and its replies are stored (an error answer makes Telegram deliver
+it again); the replies are sent after that."""
 
 from __future__ import annotations
 
@@ -29,10 +30,13 @@ def build_app(bot: Bot, channel: TelegramChannel, path: str, secret: str) -> web
         except (ValueError, ValidationError):
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
         try:
-            await channel.handle(update)
+            replies = await channel.store(update)
         except Exception:
             log.exception("Handling update %s failed; Telegram will deliver it again", update.update_id)
             return web.json_response({"ok": False}, status=500)
+        # stored (replies in the outbox): Telegram may move on while the replies go out, which under
+        # the rate limits can take seconds it would otherwise spend holding a connection open
+        channel.deliver_soon(replies)
         return web.json_response({"ok": True})
 
     async def health(request: web.Request) -> web.Response:

@@ -116,9 +116,12 @@ async def test_a_whole_case_from_escalation_to_rating(tmp_path: Path) -> None:
             await fake.wait_for(lambda: any("Обращение взял(а) Оператор" in t for t in topic_texts(fake, thread)))
             assert (await case_row(bot)).status == "taken"
 
-            # she answers in the topic, with text and a document
-            fake.group_message(GROUP, ANNA, "Здравствуйте! Патент оформляется в налоговой.", thread_id=thread)
+            # she answers in the topic, with text and a document, and corrects a slip in her answer
+            sent = fake.group_message(GROUP, ANNA, "Здравствуйте! Патент оформляется в налоговой.", thread_id=thread)
             await fake.wait_for(lambda: any("Патент оформляется" in t for t in fake.texts(PERSON)))
+            fake.group_edit(sent, "Здравствуйте! Патент оформляется в налоговой по месту жительства.")
+            await fake.wait_for(lambda: "исправил(а) сообщение" in fake.texts(PERSON)[-1])
+            assert "по месту жительства" in fake.texts(PERSON)[-1]
             fake.group_message(GROUP, ANNA, "", thread_id=thread, document={
                 "file_id": "BQAC", "file_unique_id": "d9", "file_name": "образец.pdf"}, caption="Образец")
             await fake.wait_for(lambda: any(int(c.params["chat_id"]) == PERSON for c in fake.calls_of("copyMessage")))
@@ -137,6 +140,10 @@ async def test_a_whole_case_from_escalation_to_rating(tmp_path: Path) -> None:
             assert fake.forum_topics[GROUP][thread]["name"].startswith("✅")
             case = await case_row(bot)
             assert case.status == "closed" and case.closed_by == "operator" and case.transfers == 1
+            before = len(fake.texts(PERSON))
+            fake.group_edit(sent, "Поправка после закрытия")  # too late: the operators are told
+            await fake.wait_for(lambda: any("уже закрыто" in t for t in topic_texts(fake, thread)))
+            assert not any("Поправка" in t for t in fake.texts(PERSON)[before:])
 
             # the satisfaction questions of the core, about the operator
             fake.press(PERSON, fake.button(PERSON, "Удовлетворён"))

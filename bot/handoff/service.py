@@ -399,6 +399,25 @@ class HandoffService:
             return self.t.format(self.t.file_not_relayed, channel=_channel_mark(case.channel))
         return None
 
+    async def correct(self, conn: AsyncConnection, case: Case, operator: Operator, text: str) -> str | None:
+        """An operator edited a message in a case's topic: the person gets the corrected text, marked as
+        a correction (what they already received stays as it was). A note for the topic if not delivered."""
+        body = text.strip()
+        if not body:
+            return None
+        if not case.open or case.recipient is None:
+            return self.t.format(self.t.not_delivered_closed, case=case.id)
+        account = await people.account_by_id(conn, case.account_id) if case.account_id else None
+        if account is not None and account.unreachable:
+            return self.t.not_delivered_blocked
+        if self.section.show_operator_name and operator.name:
+            marked = self.t.format(self.t.operator_corrects, operator=operator.name, text=body)
+        else:
+            marked = self.t.format(self.t.operator_corrects_anonymous, text=body)
+        await self._to_person(conn, case, Outgoing(marked), self.clock.now(), {})
+        self.wake()
+        return None
+
     def _signed(self, operator: Operator, text: str) -> str:
         if self.section.show_operator_name and operator.name:
             return self.t.format(self.t.operator_says, operator=operator.name, text=text)

@@ -27,6 +27,8 @@ class HandoffTexts:
     transferred_person: str = "Ваш вопрос передан другому сотруднику (обращение №{case}). Он ответит здесь."
     operator_says: str = "**{operator}**, сотрудник:\n{text}"
     operator_says_anonymous: str = "**Сотрудник:**\n{text}"
+    operator_corrects: str = "**{operator}**, сотрудник, исправил(а) сообщение:\n{text}"
+    operator_corrects_anonymous: str = "**Сотрудник исправил сообщение:**\n{text}"
     closed_by_operator: str = "Сотрудник завершил обращение №{case}. Если вопрос остался — просто напишите его снова."
     closed_by_person: str = "Хорошо, обращение №{case} закрыто. Спасибо, что написали!"
     case_gone: str = "Обращение уже закрыто. Если вопрос остался, напишите его — я помогу или снова позову сотрудника."

@@ -286,6 +286,12 @@ class FakeTelegram(FakeChat):
             message["is_topic_message"] = True
         return self._push({"message": message})
 
+    def group_edit(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """An operator edits a message sent with ``group_message`` (the update it returned)."""
+        edited = {**message["message"], "edit_date": int(time.time())}
+        edited["caption" if "caption" in edited else "text"] = text
+        return self._push({"edited_message": edited})
+
     def group_press(self, chat_id: int, user_id: int, data: str, message_id: int = 1,
                     thread_id: int | None = None) -> dict[str, Any]:
         msg: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "text": "…",

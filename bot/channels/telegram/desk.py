@@ -107,6 +107,8 @@ class TelegramDesk:
                 return
             if update.message is not None:
                 await self._message(conn, update.message, after)
+            elif update.edited_message is not None:
+                await self._edited(conn, update.edited_message)
             elif update.callback_query is not None:
                 await self._press(conn, update.callback_query, after)
         for action in after:
@@ -142,6 +144,20 @@ class TelegramDesk:
             if kinds else None
         )
         note = await self.service.reply(conn, case, operator, text, kinds, copy_from)
+        if note:
+            await self._say(conn, note, thread)
+
+    async def _edited(self, conn: AsyncConnection, message: Message) -> None:
+        """An operator corrected a message in a case's topic: the correction goes to the person."""
+        user = message.from_user
+        thread = message.message_thread_id if message.is_topic_message else None
+        text = message.text if message.text is not None else (message.caption or "")
+        if user is None or user.is_bot or thread is None or not text.strip() or text.startswith("/"):
+            return
+        case = await cases.by_thread(conn, str(self.chat_id), thread)
+        if case is None:
+            return
+        note = await self.service.correct(conn, case, Operator(str(user.id), user.first_name or ""), text)
         if note:
             await self._say(conn, note, thread)
 

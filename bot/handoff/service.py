@@ -378,11 +378,9 @@ class HandoffService:
     ) -> str | None:
         """An operator wrote in a case's topic: pass it to the person. A note for the topic if not delivered."""
         now = self.clock.now()
-        if not case.open or case.recipient is None:
-            return self.t.format(self.t.not_delivered_closed, case=case.id)
-        account = await people.account_by_id(conn, case.account_id) if case.account_id else None
-        if account is not None and account.unreachable:
-            return self.t.not_delivered_blocked
+        refused = await self._undeliverable(conn, case)
+        if refused is not None:
+            return refused
         if case.status == cases.NEW:
             await self.take(conn, case.id, operator)
         await cases.responded(conn, case.id, now)
@@ -405,17 +403,24 @@ class HandoffService:
         body = text.strip()
         if not body:
             return None
-        if not case.open or case.recipient is None:
-            return self.t.format(self.t.not_delivered_closed, case=case.id)
-        account = await people.account_by_id(conn, case.account_id) if case.account_id else None
-        if account is not None and account.unreachable:
-            return self.t.not_delivered_blocked
+        refused = await self._undeliverable(conn, case)
+        if refused is not None:
+            return refused
         if self.section.show_operator_name and operator.name:
             marked = self.t.format(self.t.operator_corrects, operator=operator.name, text=body)
         else:
             marked = self.t.format(self.t.operator_corrects_anonymous, text=body)
         await self._to_person(conn, case, Outgoing(marked), self.clock.now(), {})
         self.wake()
+        return None
+
+    async def _undeliverable(self, conn: AsyncConnection, case: Case) -> str | None:
+        """Why an operator's message cannot reach the case's person (a note for the topic), or None."""
+        if not case.open or case.recipient is None:
+            return self.t.format(self.t.not_delivered_closed, case=case.id)
+        account = await people.account_by_id(conn, case.account_id) if case.account_id else None
+        if account is not None and account.unreachable:
+            return self.t.not_delivered_blocked
         return None
 
     def _signed(self, operator: Operator, text: str) -> str:

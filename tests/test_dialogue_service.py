@@ -179,7 +179,7 @@ async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
     alone or group-committed with others, must find its rows through an index."""
     from datetime import UTC, datetime
 
-    from sqlalchemy import event, insert
+    from sqlalchemy import Engine, event, insert
 
     from bot.storage.models import ProcessedUpdate
 
@@ -203,8 +203,8 @@ async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
         return await commit(batch)
 
     app.dialogue.journal._commit = counted  # type: ignore[method-assign]
-    for engine in (app.db.engine, app.db.reader):
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
+    # every engine of the process: the group commit has a connection of its own (run_in_transaction)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         newcomers = [UserRef("telegram", str(600 + n)) for n in range(4)]
         await asyncio.gather(*(
@@ -214,8 +214,7 @@ async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
         again = await app.dialogue.process(Incoming(known[0], text="как открыть ипшку"), update_key="ask-0",
                                            durable=True)
     finally:
-        for engine in (app.db.engine, app.db.reader):
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
     assert again.duplicate
     assert max(batches) > 1, "the messages were not committed together"
     reads = [(s, p) for s, p in statements if s.lstrip().split()[0].upper() in ("SELECT", "UPDATE", "DELETE")]

@@ -1,12 +1,16 @@
-"""A channel's background work: small requests it fires and forgets (answering a button press,
-"typing…"), awaited on stop; and the stopping of its long-running tasks."""
+"""A channel's background work: what it fires and forgets (answering a button press, "typing…", the
+replies after a webhook answer), logged if it fails and awaited on stop; and the stopping of its
+long-running tasks."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class Background:
@@ -16,7 +20,12 @@ class Background:
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)  # a reference, or the task may be collected before it runs
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Background work of the channel failed", exc_info=task.exception())
 
     async def drain(self) -> None:
         """Wait for what is still on its way."""

@@ -406,11 +406,8 @@ class HandoffService:
         refused = await self._undeliverable(conn, case)
         if refused is not None:
             return refused
-        if self.section.show_operator_name and operator.name:
-            marked = self.t.format(self.t.operator_corrects, operator=operator.name, text=body)
-        else:
-            marked = self.t.format(self.t.operator_corrects_anonymous, text=body)
-        await self._to_person(conn, case, Outgoing(marked), self.clock.now(), {})
+        marked = self._signed(operator, body, correction=True)
+        await self._to_person(conn, case, Outgoing(marked), self.clock.now())
         self.wake()
         return None
 
@@ -423,10 +420,14 @@ class HandoffService:
             return self.t.not_delivered_blocked
         return None
 
-    def _signed(self, operator: Operator, text: str) -> str:
+    def _signed(self, operator: Operator, text: str, correction: bool = False) -> str:
+        named, anonymous = (
+            (self.t.operator_corrects, self.t.operator_corrects_anonymous) if correction
+            else (self.t.operator_says, self.t.operator_says_anonymous)
+        )
         if self.section.show_operator_name and operator.name:
-            return self.t.format(self.t.operator_says, operator=operator.name, text=text)
-        return self.t.format(self.t.operator_says_anonymous, text=text)
+            return self.t.format(named, operator=operator.name, text=text)
+        return self.t.format(anonymous, text=text)
 
     async def send_entry(self, conn: AsyncConnection, case: Case, operator: Operator, entry_id: str) -> str:
         base = self.knowledge.current.base

@@ -130,8 +130,10 @@ class HandoffService:
         if case.recipient is None:
             return False
         parts = split_message(message, TEXT_LIMITS.get(case.channel, 4000))
-        rows = outbox.rows_for(case.channel, case.recipient, parts, now, account_id=case.account_id, kind=KIND,
-                               extra=extra)
+        # files (and what to copy) go with the last part only: each part is a message of its own
+        rows = outbox.rows_for(case.channel, case.recipient, parts[:-1], now, account_id=case.account_id, kind=KIND)
+        rows += outbox.rows_for(case.channel, case.recipient, parts[-1:], now, account_id=case.account_id,
+                                kind=KIND, extra=extra)
         await outbox.insert_rows(conn, rows)
         return True
 

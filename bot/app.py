@@ -20,6 +20,7 @@ from bot.dialogue.logic import case_rating_ref
 from bot.dialogue.service import Branding, DialogueService
 from bot.dialogue.texts import Texts
 from bot.handoff.cases import Case
+from bot.handoff.files import FileSource
 from bot.handoff.hours import Schedule
 from bot.handoff.port import HandoffPort, NoOperators
 from bot.handoff.service import HandoffService, Workspace
@@ -43,6 +44,8 @@ class App:
     clock: Clock
     recorder: EventRecorder
     extras: dict[str, object] = field(default_factory=dict)
+    # where each running channel's files can be downloaded (for operators' files to another platform)
+    file_sources: dict[str, FileSource] = field(default_factory=dict)
 
     @classmethod
     async def create(

@@ -365,10 +365,44 @@ async def test_a_vk_person_is_served_by_the_same_telegram_workspace(tmp_path: Pa
 
             tg.group_message(GROUP, ANNA, "Здравствуйте! Расскажите подробнее.", thread_id=thread)
             await vk.wait_for(lambda: any("Расскажите подробнее" in t for t in vk.texts(vk_person)))
+            # a document: downloaded from Telegram, uploaded to VK, attached to the signed caption
+            tg.files["BQAC"] = b"%PDF-1.4 the form"
             tg.group_message(GROUP, ANNA, "", thread_id=thread, caption="Образец заявления", document={
-                "file_id": "BQAC", "file_unique_id": "d9", "file_name": "образец.pdf"})
+                "file_id": "BQAC", "file_unique_id": "d9", "file_name": "образец.pdf", "file_size": 17})
             await vk.wait_for(lambda: any("Образец заявления" in t for t in vk.texts(vk_person)))
+            sent = next(p for p in vk.sent(vk_person) if "Образец заявления" in p["message"])
+            assert sent["message"].startswith("Оператор, сотрудник") and sent["attachment"].startswith("doc-")
+            upload = vk.saved[sent["attachment"]]
+            assert (upload.kind, upload.filename, upload.content, upload.peer) == (
+                "doc", "образец.pdf", b"%PDF-1.4 the form", str(vk_person))
+            assert vk.calls_of("docs.save")[-1].params["title"] == "образец.pdf"  # what the person sees
+            # a photo alone, while VK is busy once: tried again, delivered once, with no empty text
+            tg.files["AgAD-big"] = b"\xff\xd8 a photo"
+            vk.fail("photos.saveMessagesPhoto", "10")
+            tg.group_message(GROUP, ANNA, "", thread_id=thread, photo=[
+                {"file_id": "AgAD-small", "file_unique_id": "s1", "width": 90, "height": 67, "file_size": 5},
+                {"file_id": "AgAD-big", "file_unique_id": "b1", "width": 1280, "height": 960, "file_size": 13}])
+            await vk.wait_for(lambda: any(p.get("attachment", "").startswith("photo") for p in vk.sent(vk_person)))
+            photos = [p for p in vk.sent(vk_person) if p.get("attachment", "").startswith("photo")]
+            assert len(photos) == 1 and not photos[0]["message"]
+            assert vk.saved[photos[0]["attachment"]].content == b"\xff\xd8 a photo"
+            assert [c.error for c in vk.calls if c.method == "photos.saveMessagesPhoto"] == [10, 0]
+            # a file Telegram no longer gives: the text goes, with a word that the file did not
+            tg.group_message(GROUP, ANNA, "", thread_id=thread, caption="Выписка", document={
+                "file_id": "gone", "file_unique_id": "g1", "file_name": "выписка.pdf", "file_size": 10})
+            await vk.wait_for(lambda: any("Выписка" in t for t in vk.texts(vk_person)))
+            lost = next(p for p in vk.sent(vk_person) if "Выписка" in p["message"])
+            assert "«выписка.pdf»" in lost["message"] and "не удалось" in lost["message"]
+            assert not lost.get("attachment")
+            await tg.wait_for(lambda: any("(«выписка.pdf») человеку в VK передать не удалось" in t
+                                          for t in topic_texts(tg, thread)))
+            # kinds VK does not take from a community: the topic is told, the caption still goes
+            tg.group_message(GROUP, ANNA, "", thread_id=thread, caption="Видеоинструкция", video={
+                "file_id": "BAAC", "file_unique_id": "v1", "width": 640, "height": 480, "duration": 5})
+            await vk.wait_for(lambda: any("Видеоинструкция" in t for t in vk.texts(vk_person)))
             await tg.wait_for(lambda: any("Файл человеку в VK не передан" in t for t in topic_texts(tg, thread)))
+            assert len(vk.uploads) == 3  # the document and the photo twice (the first save failed)
+            assert not any("не передан" in t for t in topic_texts(tg, thread)[:-1])
             tg.group_press(GROUP, ANNA, "case:close:1", thread_id=thread)
             await vk.wait_for(lambda: any("помощью сотрудника" in t for t in vk.texts(vk_person)))
             async with app.db.read() as conn:

@@ -8,6 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.channels.vk.api import make_api
+from bot.channels.vk.files import GIVE_UP_AFTER, Retry, upload_all
+from bot.config import VKSection
+from bot.dialogue.messages import Attachment
+from bot.handoff.files import FileRef, FileUnavailable
 from bot.storage.models import OutboxRow
 from tests.db_helpers import count, settled
 from tests.fakes.vk import CLIENT_TEXT_ONLY, FakeVK
@@ -361,3 +366,28 @@ async def test_account_linking_between_telegram_and_vk(tmp_path: Path) -> None:
             await vk_runtime.stop()
             await tg_runtime.stop()
             await app.close()
+
+
+async def test_an_operators_file_is_tried_again_then_given_up_so_its_text_still_goes() -> None:
+    class Flaky:
+        async def fetch(self, file_id: str) -> bytes:
+            raise FileUnavailable("Telegram: TelegramNetworkError", retry=True)
+
+    extra = {"files": [FileRef(Attachment.DOCUMENT, "BQAC", "form.pdf", 10).to_json()], "files_from": "telegram"}
+    async with FakeVK() as fake:
+        api = make_api(VKSection(token=fake.token, api_url=fake.api_url))
+        try:
+            for attempts in range(GIVE_UP_AFTER - 1):
+                try:
+                    await upload_all(api, {"telegram": Flaky()}, extra, 3003, attempts)
+                except Retry:
+                    continue
+                raise AssertionError(f"gave up after {attempts} attempts")
+            attached, lost = await upload_all(api, {"telegram": Flaky()}, extra, 3003, GIVE_UP_AFTER - 1)
+            assert attached == [] and [ref.name for ref in lost] == ["form.pdf"]
+            # the workspace's channel not running in this process: lost at once, nothing to wait for
+            attached, lost = await upload_all(api, {}, extra, 3003, 0)
+            assert attached == [] and len(lost) == 1
+        finally:
+            await api.http_client.close()
+    assert fake.uploads == []

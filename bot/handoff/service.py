@@ -26,6 +26,7 @@ from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRe
 from bot.dialogue.state import Conversation, Step
 from bot.handoff import cases
 from bot.handoff.cases import Case
+from bot.handoff.files import FileRef
 from bot.handoff.hours import Schedule, format_wait
 from bot.handoff.texts import HandoffTexts
 from bot.kb.live import LiveKnowledge
@@ -93,6 +94,8 @@ class HandoffService:
         self.run_dialogue: Runner | None = None  # set by the app: DialogueService.run_and_queue
         self.wakers: list[Callable[[], None]] = []
         self.on_closed: list[Callable[[AsyncConnection, Case, datetime], Awaitable[None]]] = []
+        # channels whose sender can fetch the workspace's files and pass them on, with the kinds they take
+        self.file_targets: dict[str, frozenset[Attachment]] = {}
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -377,8 +380,13 @@ class HandoffService:
         text: str,
         attachments: Sequence[Attachment] = (),
         copy_from: dict[str, Any] | None = None,
+        files: Sequence[FileRef] = (),
     ) -> str | None:
-        """An operator wrote in a case's topic: pass it to the person. A note for the topic if not delivered."""
+        """An operator wrote in a case's topic: pass it to the person. A note for the topic if not delivered.
+
+        Files are copied within the workspace's platform (``copy_from``); to another platform they go as
+        ``files`` the person's channel downloads and uploads, when it takes files of those kinds.
+        """
         now = self.clock.now()
         refused = await self._undeliverable(conn, case)
         if refused is not None:
@@ -389,8 +397,13 @@ class HandoffService:
         extra: dict[str, Any] = {}
         if attachments and copy_from is not None and case.channel == self.workspace.channel:
             extra["copy_from"] = copy_from
+        elif attachments and self._passable(case.channel, attachments, files):
+            extra["files"] = [f.to_json() for f in files]
+            extra["files_from"] = self.workspace.channel
+            extra["case"] = case.id  # for files_not_passed
+            extra["files_lost"] = self.t.format(self.t.file_lost, files=", ".join(_file_label(f) for f in files))
         body = text.strip()
-        not_copied = bool(attachments) and not extra  # files cannot go from Telegram to this channel
+        not_copied = bool(attachments) and not extra  # files this channel cannot take
         if body or extra:
             signed = self._signed(operator, body) if body else ""
             await self._to_person(conn, case, Outgoing(signed), now, extra)
@@ -398,6 +411,19 @@ class HandoffService:
         if not_copied:
             return self.t.format(self.t.file_not_relayed, channel=_channel_mark(case.channel))
         return None
+
+    async def files_not_passed(self, case_id: int, channel: str, files: Sequence[FileRef]) -> None:
+        """The person's channel sent an operator's text without its files: the case's topic is told."""
+        names = ", ".join(_file_label(f) for f in files)
+        text = self.t.format(self.t.files_not_passed, files=names, channel=_channel_mark(channel))
+        async with self.db.transaction() as conn:
+            await self.post_to_workspace(conn, text, case=case_id, now=self.clock.now())
+        self.wake()
+
+    def _passable(self, channel: str, attachments: Sequence[Attachment], files: Sequence[FileRef]) -> bool:
+        """Whether every attached file can go to ``channel`` (described, and of a kind it takes)."""
+        kinds = self.file_targets.get(channel)
+        return kinds is not None and len(files) == len(attachments) and all(f.kind in kinds for f in files)
 
     async def correct(self, conn: AsyncConnection, case: Case, operator: Operator, text: str) -> str | None:
         """An operator edited a message in a case's topic: the person gets the corrected text, marked as
@@ -561,6 +587,10 @@ def _attachment_name(kind: Attachment) -> str:
         Attachment.VIDEO: "видео", Attachment.AUDIO: "аудио", Attachment.STICKER: "стикер",
         Attachment.LOCATION: "место", Attachment.CONTACT: "контакт",
     }.get(kind, "вложение")
+
+
+def _file_label(ref: FileRef) -> str:
+    return f"«{ref.name}»" if ref.name else _attachment_name(ref.kind)
 
 
 _CAPTIONABLE = {Attachment.PHOTO, Attachment.DOCUMENT, Attachment.VIDEO, Attachment.AUDIO, Attachment.VOICE}

@@ -122,12 +122,15 @@ class FakeTelegram(FakeChat):
         self._webhook_target: tuple[str, str] | None = None
         self._webhook_session: aiohttp.ClientSession | None = None
         self._posting: set[asyncio.Future[None]] = set()
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.downloads: list[str] = []  # file paths downloaded, in order
 
     # --- server ----------------------------------------------------------------------------------
 
     async def start(self) -> str:
         app = web.Application(client_max_size=50 * 2**20)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -446,7 +449,26 @@ class FakeTelegram(FakeChat):
             self._note_sent(int(params["chat_id"]), params)
         return web.json_response({"ok": True, "result": result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """Files as the Bot API serves them: ``/file/bot<token>/<file_path>`` from ``getFile``."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        content = self.files.get(path.removeprefix("documents/"))
+        if content is None:
+            return web.Response(status=404, text="Not Found")
+        self.downloads.append(path)
+        return web.Response(body=content, content_type="application/octet-stream")
+
     # --- methods -----------------------------------------------------------------------------------
+
+    def _m_getfile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            return self._error("getFile", params, 400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id[::-1], "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
 
     def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Помощник", "username": BOT_USERNAME,

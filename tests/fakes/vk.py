@@ -18,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -44,6 +45,14 @@ class Call:
     params: dict[str, Any]
     at: float
     error: int = 0  # VK error code, or the HTTP status for 5xx
+
+
+@dataclass
+class Upload:
+    kind: str  # "photo" | "doc"
+    filename: str
+    content: bytes
+    peer: str  # the peer_id the upload server was asked for
 
 
 @dataclass
@@ -106,6 +115,8 @@ class FakeVK(FakeChat):
         self.next_cmid = 1
         self.base_url = ""
         self.handling_seconds = 0.0
+        self.uploads: list[Upload] = []  # files uploaded for messages
+        self.saved: dict[str, Upload] = {}  # attachment string -> the upload saved under it
         self._new_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -115,6 +126,7 @@ class FakeVK(FakeChat):
         app = web.Application()
         app.router.add_route("*", "/method/{method}", self._method)
         app.router.add_route("*", "/lp/{group}", self._long_poll)
+        app.router.add_post("/upload/{kind}", self._upload)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -345,6 +357,50 @@ class FakeVK(FakeChat):
     def _m_messages_sendmessageeventanswer(self, params: dict[str, Any]) -> Any:
         return 1
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload server: takes one multipart file, answers with what the save method needs."""
+        kind = request.match_info["kind"]
+        field_name = "photo" if kind == "photo" else "file"
+        form = await request.post()
+        part = form.get(field_name)
+        if not isinstance(part, web.FileField):
+            return web.json_response({"error": "ERR_UPLOAD_FILE_NOT_PASSED"})
+        upload = Upload(kind, unquote(part.filename), part.file.read(), request.query.get("peer", ""))
+        self.uploads.append(upload)
+        token = f"{kind}-{len(self.uploads)}"
+        if kind == "photo":
+            return web.json_response({"server": 1, "photo": json.dumps([{"token": token}]), "hash": "h" + token})
+        return web.json_response({"file": token})
+
+    def _m_photos_getmessagesuploadserver(self, params: dict[str, Any]) -> Any:
+        return {"upload_url": f"{self.base_url}/upload/photo?peer={params.get('peer_id', '')}", "album_id": -3,
+                "group_id": self.group_id}
+
+    def _m_docs_getmessagesuploadserver(self, params: dict[str, Any]) -> Any:
+        if not params.get("peer_id"):
+            return self._error("docs.getMessagesUploadServer", params, 100, "peer_id is undefined")
+        return {"upload_url": f"{self.base_url}/upload/doc?peer={params['peer_id']}"}
+
+    def _m_photos_savemessagesphoto(self, params: dict[str, Any]) -> Any:
+        try:
+            token = json.loads(params.get("photo", ""))[0]["token"]
+        except (ValueError, LookupError, TypeError):
+            return self._error("photos.saveMessagesPhoto", params, 1160, "Invalid photo")
+        index = int(token.rsplit("-", 1)[1])
+        attachment = f"photo-{self.group_id}_{index}"
+        self.saved[attachment] = self.uploads[index - 1]
+        return [{"id": index, "owner_id": -self.group_id, "album_id": -3, "date": 0, "sizes": []}]
+
+    def _m_docs_save(self, params: dict[str, Any]) -> Any:
+        token = params.get("file", "")
+        if not token.startswith("doc-"):
+            return self._error("docs.save", params, 1152, "Invalid document title or file")
+        index = int(token.rsplit("-", 1)[1])
+        attachment = f"doc-{self.group_id}_{index}"
+        self.saved[attachment] = self.uploads[index - 1]
+        return {"type": "doc", "doc": {"id": index, "owner_id": -self.group_id, "title": params.get("title", ""),
+                                        "size": len(self.uploads[index - 1].content), "ext": "pdf"}}
+
     def _m_messages_send(self, params: dict[str, Any]) -> Any:
         method = "messages.send"
         try:
@@ -357,8 +413,11 @@ class FakeVK(FakeChat):
         if peer in self.blocked:
             return self._error(method, params, 901, "Can't send messages for users without permission")
         text = params.get("message", "")
-        if not text.strip():
+        attachments = [a for a in params.get("attachment", "").split(",") if a]
+        if not text.strip() and not attachments:
             return self._error(method, params, 100, "message is empty")
+        if any(a not in self.saved for a in attachments):
+            return self._error(method, params, 100, "attachment is invalid")
         if len(text) > 4096:
             return self._error(method, params, 914, "Message is too long")
         if params.get("keyboard"):

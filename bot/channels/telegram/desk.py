@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App
+from bot.channels.telegram.files import passable_files
 from bot.channels.telegram.inbound import CHANNEL, attachments
 from bot.delivery import updates
 from bot.delivery.outbox import Envelope
@@ -143,7 +144,8 @@ class TelegramDesk:
             {"chat": str(self.chat_id), "message": str(message.message_id), "captionable": captionable(kinds)}
             if kinds else None
         )
-        note = await self.service.reply(conn, case, operator, text, kinds, copy_from)
+        files = passable_files(message) if kinds and case.channel != CHANNEL else ()
+        note = await self.service.reply(conn, case, operator, text, kinds, copy_from, files)
         if note:
             await self._say(conn, note, thread)
 

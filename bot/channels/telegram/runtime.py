@@ -12,6 +12,8 @@ from bot.app import App
 from bot.channels.background import wind_down
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.desk import TelegramDesk, editor_commands
+from bot.channels.telegram.files import TelegramFiles
+from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.polling import Poller
 from bot.channels.telegram.session import UpdateFilter, make_session
 from bot.channels.telegram.transport import TelegramTransport, is_group
@@ -70,6 +72,8 @@ class TelegramRuntime:
         except BaseException:
             await bot.session.close()
             raise
+        if desk is not None:
+            app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
         if section.mode == "polling":
@@ -97,4 +101,5 @@ class TelegramRuntime:
         await wind_down(self.tasks, "telegram-polling")
         await self.channel.drain()
         await self.sender.close()
+        self.channel.app.file_sources.pop(CHANNEL, None)
         await self.bot.session.close()

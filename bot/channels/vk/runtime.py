@@ -11,15 +11,17 @@ from vkbottle.polling import BotPolling
 
 from bot.app import App
 from bot.channels.background import wind_down
-from bot.channels.vk import store
+from bot.channels.vk import files, store
 from bot.channels.vk.api import make_api
 from bot.channels.vk.channel import VKChannel
-from bot.channels.vk.inbound import CHAT_PEER_START, EVENTS
+from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
 from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
+from bot.handoff.files import FileRef
 from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,16 @@ class VKRuntime:
             raise
         limiter = Limiter(rate_limits(section), is_chat)
         clients = store.ClientRegistry(app.db)
-        transport = VKTransport(api, clients, random_key)
+        transport = VKTransport(api, clients, random_key, app.file_sources)
+        handoff = app.handoff
+        if handoff is not None:  # operators' photos and documents reach VK people
+            handoff.file_targets[CHANNEL] = files.KINDS
+
+            async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
+                if "case" in envelope.extra:
+                    await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
+
+            transport.on_files_lost = tell_operators
         sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
         sender.on_blocked = channel.on_blocked
@@ -118,6 +129,9 @@ class VKRuntime:
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
         self.poller.stop()
+        handoff = self.channel.app.handoff
+        if handoff is not None:
+            handoff.file_targets.pop(CHANNEL, None)
         await wind_down(self.tasks, "vk-polling")
         await self.channel.drain()
         await self.sender.close()

@@ -89,6 +89,39 @@ async def test_first_message_is_a_question_greets_then_answers(h: Harness, perso
     assert h.conv.step == Step.FEEDBACK
 
 
+async def test_hello_alone_is_answered_by_the_greeting_not_searched(h: Harness, person: Person) -> None:
+    await person.say("Здравствуйте!")
+    assert "Здравствуйте! Я Помощник администрации" in person.text()
+    assert TEXTS.not_found not in person.text() and person.labels() == ["Гражданин", "Предприниматель", "Пропустить"]
+    await person.say("добрый день")
+    assert person.text() == TEXTS.small_talk_hello
+    assert Kind.REQUEST not in h.kinds() and Kind.UNANSWERED not in h.kinds()
+    assert h.conv.step == Step.SEGMENT  # the segment buttons still work
+    await person.press("Гражданин", in_reply=h.outcomes[0].replies)
+    assert h.conv.segment == "citizen"
+
+
+async def test_thanks_and_goodbye_after_an_answer_are_answered_in_kind(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    answer = person.last
+    await person.say("Спасибо большое!")
+    assert person.text() == TEXTS.small_talk_thanks
+    await person.say("ок, до свидания")
+    assert person.text() == TEXTS.small_talk_bye
+    assert h.conv.step == Step.FEEDBACK and h.conv.failures == 0  # nothing counted as a failed question
+    await person.press("Да", in_reply=answer)  # "did that help?" still works
+    assert person.labels() == [*TEXTS.satisfaction_scale, "Пропустить"]
+    assert Kind.UNANSWERED not in h.kinds()
+    assert [e.value for o in h.outcomes for e in o.events if e.kind == Kind.SMALL_TALK] == ["thanks", "bye"]
+
+
+async def test_thanks_with_a_question_is_a_question(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("спасибо, а паспорт")
+    assert Kind.REQUEST in h.kinds() and Kind.SMALL_TALK not in h.kinds()
+
+
 async def test_skip_segment_keeps_universal_profile(h: Harness, person: Person) -> None:
     await person.say("/start")
     await person.press("Пропустить")

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     BROWSE = "browse"  # a topic menu was opened
     NON_TEXT = "non_text"  # a photo, voice, sticker … the bot cannot read
     STALE_BUTTON = "stale_button"
+    SMALL_TALK = "small_talk"  # hello, thanks, goodbye, «ок» answered in kind (value: which)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.analytics.events import Event, Kind
 from bot.dialogue.messages import Button, Incoming, Outgoing
+from bot.dialogue.small_talk import Talk, small_talk
 from bot.dialogue.state import Conversation, Menu, Step
 from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
 from bot.kb.model import Entry, KnowledgeBase
@@ -219,8 +220,11 @@ class _Dialog:
                 self.effect(Notify("remtext", text))
                 return
             conv.step = Step.IDLE  # not a date: a new question
+        talk = small_talk(text) if text else None
         if conv.step == Step.NEW:
             self.greet()
+            if talk is not None:
+                return  # «здравствуйте»: the greeting is the answer
         if msg.attachments and not text:
             self.event(Kind.NON_TEXT, value=",".join(a.value for a in msg.attachments))
             self.say(self.t.non_text)
@@ -233,7 +237,21 @@ class _Dialog:
             return
         if conv.step == Step.FORGET:
             self.say(self.t.forget_cancelled)
+            conv.step = Step.IDLE
+        if talk is not None:
+            self.courtesy(talk)
+            return
         self.ask(text)
+
+    def courtesy(self, talk: Talk) -> None:
+        """Hello, thanks, goodbye or «ок» answered in kind; the step stays (the last buttons still work)."""
+        self.event(Kind.SMALL_TALK, value=talk.value)
+        self.say({
+            Talk.HELLO: self.t.small_talk_hello,
+            Talk.THANKS: self.t.small_talk_thanks,
+            Talk.BYE: self.t.small_talk_bye,
+            Talk.OK: self.t.small_talk_ok,
+        }[talk])
 
     def command(self, text: str) -> None:
         name = text.split()[0][1:].split("@")[0].lower()

@@ -213,6 +213,34 @@ async def test_confirm_no_offers_the_other_likely_answers(h: Harness, person: Pe
     assert h.conv.step == Step.CHOICE
 
 
+async def test_yes_and_no_typed_instead_of_pressed_answer_the_current_question(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("открыть ипшку")
+    await person.say("Да, это")  # «Вы имели в виду …?»
+    assert "Р21001" in person.text() and h.conv.step == Step.FEEDBACK
+    await person.say("да помогло, спасибо")  # «Это помогло?»
+    assert person.labels() == [*TEXTS.satisfaction_scale, "Пропустить"]
+    await person.say("открыть ипшку")
+    await person.say("нет, не то")
+    assert TEXTS.rephrase_with_options in person.text() and h.conv.step == Step.CHOICE
+    await person.say("2")  # the second option offered
+    assert "Сравните УСН" in person.text()
+    answer = next(e for e in h.last.events if e.kind == Kind.ANSWER)
+    assert (answer.entry, answer.via) == ("tax-choice", "choice")
+    feedback = [e.value for o in h.outcomes for e in o.events if e.kind == Kind.FEEDBACK]
+    assert feedback == ["yes"] and Kind.UNANSWERED in h.kinds()  # «нет, не то» counts as the button would
+
+
+async def test_yes_with_no_question_pending_is_not_a_press(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    await person.press("Нет")  # "did that help?" answered; the other likely answer is offered
+    assert h.conv.step == Step.CHOICE
+    await person.say("да")  # no yes/no question is open: a question like any other
+    assert Kind.REQUEST in {e.kind for e in h.last.events}
+    assert [e.value for o in h.outcomes for e in o.events if e.kind == Kind.FEEDBACK] == ["no"]
+
+
 async def test_suggest_offers_three_plus_other_and_operator(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("ип")

@@ -18,6 +18,7 @@ from bot.dialogue.messages import Button, Incoming, Outgoing
 from bot.dialogue.small_talk import Talk, small_talk
 from bot.dialogue.state import Conversation, Menu, Step
 from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
+from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
 from bot.kb.model import Entry, KnowledgeBase
 from bot.matching import Decision, Matcher
 from bot.matching.text import MAX_QUERY_CHARS
@@ -238,10 +239,34 @@ class _Dialog:
         if conv.step == Step.FORGET:
             self.say(self.t.forget_cancelled)
             conv.step = Step.IDLE
+        if self.typed_answer(text):
+            return
         if talk is not None:
             self.courtesy(talk)
             return
         self.ask(text)
+
+    def typed_answer(self, text: str) -> bool:
+        """«да», «нет» or an option's number typed in answer to the bot's current question: as if pressed."""
+        conv = self.conv
+        menu = conv.menus[-1] if conv.menus else None
+        if menu is None or not self._current(menu):
+            return False
+        wanted: str | None = None
+        if conv.step == Step.CONFIRM or (conv.step == Step.FEEDBACK and not conv.feedback_done):
+            answer = yes_or_no(text)
+            prefix = "confirm:" if conv.step == Step.CONFIRM else "helped:"
+            wanted = next(
+                (a for a in menu.actions if a.startswith(prefix) and (a == prefix + "no") == (answer == YesNo.NO)),
+                None,
+            ) if answer is not None else None
+        elif conv.step == Step.CHOICE and (number := option_number(text)) is not None:
+            options = [a for a in menu.actions if a.startswith("entry:")]
+            wanted = options[number - 1] if number <= len(options) else None
+        if wanted is None:
+            return False
+        self.press(f"{menu.serial}.{menu.actions.index(wanted)}")
+        return True
 
     def courtesy(self, talk: Talk) -> None:
         """Hello, thanks, goodbye or «ок» answered in kind; the step stays (the last buttons still work)."""

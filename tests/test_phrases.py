@@ -1,10 +1,11 @@
-"""Courtesy-only messages: which are, which are questions after all."""
+"""Set phrases in whole messages: courtesy, typed «да» / «нет», option numbers — and what is a question after all."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.dialogue.small_talk import Talk, small_talk
+from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
 
 
 @pytest.mark.parametrize(("text", "talk"), [
@@ -45,3 +46,20 @@ def test_courtesy_only_messages(text: str, talk: Talk) -> None:
 ])
 def test_anything_more_is_not(text: str) -> None:
     assert small_talk(text) is None
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("да", YesNo.YES), ("Да, это", YesNo.YES), ("ага", YesNo.YES), ("lf", YesNo.YES),
+    ("да помогло, спасибо", YesNo.YES),
+    ("нет", YesNo.NO), ("Нет, не то", YesNo.NO), ("не помогло", YesNo.NO), ("ytn", YesNo.NO),
+    ("да нет", None), ("да, а как продлить паспорт?", None), ("спасибо", None), ("паспорт", None),
+])
+def test_yes_or_no(text: str, answer: YesNo | None) -> None:
+    assert yes_or_no(text) == answer
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("2", 2), ("3.", 3), ("Второй", 2), ("первый вариант", 1), ("4", None), ("2 справки", None), ("", None),
+])
+def test_option_number(text: str, number: int | None) -> None:
+    assert option_number(text) == number

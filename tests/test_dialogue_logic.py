@@ -213,6 +213,14 @@ async def test_confirm_no_offers_the_other_likely_answers(h: Harness, person: Pe
     assert h.conv.step == Step.CHOICE
 
 
+async def test_emoji_or_punctuation_alone_asks_for_words_and_is_no_failed_question(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    for text in ("😡", "???", "..."):
+        await person.say(text)
+        assert person.text() == TEXTS.empty
+    assert h.conv.failures == 0 and not h.kinds()
+
+
 async def test_yes_and_no_typed_instead_of_pressed_answer_the_current_question(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("открыть ипшку")

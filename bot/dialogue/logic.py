@@ -21,7 +21,7 @@ from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
 from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
 from bot.kb.model import Entry, KnowledgeBase
 from bot.matching import Decision, Matcher
-from bot.matching.text import MAX_QUERY_CHARS
+from bot.matching.text import MAX_QUERY_CHARS, clean, words
 from bot.notify.when import looks_like_when
 
 SEGMENTS = ("citizen", "business")
@@ -96,8 +96,8 @@ _SHORT_REQUEST_WORDS = 8
 
 def wants_operator(text: str) -> bool:
     """A short message asking for a human («позовите оператора», «хочу поговорить с человеком»)."""
-    words = re.sub(r"[^\w\s-]", " ", text.lower().replace("ё", "е")).split()
-    return len(words) <= _SHORT_REQUEST_WORDS and _OPERATOR_REQUEST.search(" ".join(words)) is not None
+    parts = re.sub(r"[^\w\s-]", " ", text.lower().replace("ё", "е")).split()
+    return len(parts) <= _SHORT_REQUEST_WORDS and _OPERATOR_REQUEST.search(" ".join(parts)) is not None
 
 
 def is_complaint(text: str) -> bool:
@@ -243,6 +243,9 @@ class _Dialog:
             return
         if talk is not None:
             self.courtesy(talk)
+            return
+        if not words(clean(text)):  # «😡», «???»: nothing to search for, and no failed question either
+            self.say(self.t.empty)
             return
         self.ask(text)
 

@@ -8,7 +8,16 @@ from itertools import count
 import pytest
 
 from bot.analytics.events import Kind
-from bot.dialogue.logic import Context, Escalate, Forget, Outcome, RelayToOperator, SetSegment, respond
+from bot.dialogue.logic import (
+    Context,
+    Escalate,
+    Forget,
+    Outcome,
+    RelayToOperator,
+    SetSegment,
+    respond,
+    wants_operator,
+)
 from bot.dialogue.messages import Attachment, Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation, Step
 from bot.dialogue.texts import Texts
@@ -320,6 +329,22 @@ async def test_help_menu_and_operator_work_in_every_state(h: Harness, person: Pe
     assert "Для граждан" in person.labels()
     await person.say("/operator")
     assert h.last.effects == [Escalate("command")]
+
+
+@pytest.mark.parametrize("text", [
+    "позовите оператора", "Здравствуйте, хочу поговорить с живым человеком", "нужен живой человек",
+    "можно с человеком поговорить", "хочу поговорить с живым оператором", "можно живого оператора",
+    "соедините со специалистом пожалуйста", "дайте реального человека",
+])
+def test_asking_for_a_person_in_many_words(text: str) -> None:
+    assert wants_operator(text)
+
+
+@pytest.mark.parametrize("text", [
+    "сколько человек может жить в квартире", "как стать оператором связи", "человеческий капитал",
+])
+def test_mentioning_people_is_not_asking_for_one(text: str) -> None:
+    assert not wants_operator(text)
 
 
 async def test_operator_step_relays_text_and_files(h: Harness, person: Person) -> None:

@@ -25,6 +25,9 @@ from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
     ("ок", Talk.OK),
     ("Понятно.", Talk.OK),
     ("👍", Talk.OK),
+    ("Благодарю за ответ!", Talk.THANKS),
+    ("Спасибо, всё понятно, разобралась", Talk.THANKS),
+    ("понял, принял", Talk.OK),
     ("🙏🙏", Talk.THANKS),
 ])
 def test_courtesy_only_messages(text: str, talk: Talk) -> None:

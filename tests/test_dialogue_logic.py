@@ -248,6 +248,21 @@ async def test_yes_and_no_typed_instead_of_pressed_answer_the_current_question(h
     assert feedback == ["yes"] and Kind.UNANSWERED in h.kinds()  # «нет, не то» counts as the button would
 
 
+async def test_who_are_you_answered_in_words(h: Harness, person: Person) -> None:
+    await person.say("/start")
+    await person.say("я предприниматель")
+    assert h.last.effects == [SetSegment("business")] and "для предпринимателей" in person.text()
+    await person.say("/profile")
+    await person.say("гражданин")
+    assert h.last.effects == [SetSegment("citizen")]
+
+
+async def test_a_first_message_is_a_question_even_if_it_names_a_segment(h: Harness, person: Person) -> None:
+    await person.say("ип")  # nobody asked «кто вы?» yet: «ип» is a question
+    assert not h.last.effects and Kind.REQUEST in {e.kind for e in h.last.events}
+    assert h.conv.segment is None
+
+
 async def test_yes_with_no_question_pending_is_not_a_press(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("паспорт")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.small_talk import Talk, small_talk
-from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
+from bot.dialogue.typed_answers import YesNo, option_number, segment_answer, yes_or_no
 
 
 @pytest.mark.parametrize(("text", "talk"), [
@@ -66,3 +66,11 @@ def test_yes_or_no(text: str, answer: YesNo | None) -> None:
 ])
 def test_option_number(text: str, number: int | None) -> None:
     assert option_number(text) == number
+
+
+@pytest.mark.parametrize(("text", "segment"), [
+    ("Я предприниматель", "business"), ("у меня ИП", "business"), ("ООО", "business"), ("гражданин", "citizen"),
+    ("физ лицо", "citizen"), ("неважно", "skip"), ("как открыть ип", None), ("ип и гражданин", None), ("", None),
+])
+def test_segment_answer(text: str, segment: str | None) -> None:
+    assert segment_answer(text) == segment

@@ -18,7 +18,7 @@ from bot.dialogue.messages import Button, Incoming, Outgoing
 from bot.dialogue.small_talk import Talk, small_talk
 from bot.dialogue.state import Conversation, Menu, Step
 from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
-from bot.dialogue.typed_answers import YesNo, option_number, yes_or_no
+from bot.dialogue.typed_answers import YesNo, option_number, segment_answer, yes_or_no
 from bot.kb.model import Entry, KnowledgeBase
 from bot.matching import Decision, Matcher
 from bot.matching.text import MAX_QUERY_CHARS, clean, words
@@ -226,7 +226,8 @@ class _Dialog:
                 return
             conv.step = Step.IDLE  # not a date: a new question
         talk = small_talk(text) if text else None
-        if conv.step == Step.NEW:
+        first = conv.step == Step.NEW  # no question of the bot's can have been answered yet
+        if first:
             self.greet()
             if talk is not None:
                 return  # «здравствуйте»: the greeting is the answer
@@ -243,7 +244,7 @@ class _Dialog:
         if conv.step == Step.FORGET:
             self.say(self.t.forget_cancelled)
             conv.step = Step.IDLE
-        if self.typed_answer(text):
+        if not first and self.typed_answer(text):
             return
         if talk is not None:
             self.courtesy(talk)
@@ -257,10 +258,15 @@ class _Dialog:
         """«да», «нет» or an option's number typed in answer to the bot's current question: as if pressed."""
         conv = self.conv
         menu = conv.menus[-1] if conv.menus else None
-        if menu is None or not self._current(menu):
+        if menu is None:
             return False
         wanted: str | None = None
-        if conv.step == Step.CONFIRM or (conv.step == Step.FEEDBACK and not conv.feedback_done):
+        if conv.step == Step.SEGMENT:  # «кто вы?» is asked outside any question thread
+            segment = segment_answer(text)
+            wanted = f"seg:{segment}" if segment is not None and f"seg:{segment}" in menu.actions else None
+        elif not self._current(menu):
+            return False
+        elif conv.step == Step.CONFIRM or (conv.step == Step.FEEDBACK and not conv.feedback_done):
             answer = yes_or_no(text)
             prefix = "confirm:" if conv.step == Step.CONFIRM else "helped:"
             wanted = next(

@@ -12,6 +12,7 @@ from bot.dialogue.logic import (
     Context,
     Escalate,
     Forget,
+    Notify,
     Outcome,
     RelayToOperator,
     SetSegment,
@@ -246,6 +247,16 @@ async def test_yes_and_no_typed_instead_of_pressed_answer_the_current_question(h
     assert (answer.entry, answer.via) == ("tax-choice", "choice")
     feedback = [e.value for o in h.outcomes for e in o.events if e.kind == Kind.FEEDBACK]
     assert feedback == ["yes"] and Kind.UNANSWERED in h.kinds()  # «нет, не то» counts as the button would
+
+
+async def test_no_reminder_typed_is_the_no_reminder_button(h: Harness, person: Person) -> None:
+    h.conv.step = Step.REMIND_WHEN  # as the notifications desk leaves it after «🔔 Напомнить?»
+    h.conv.add_menu(["rem:at:ip-open:1767250800", "rem:none"])
+    await person.say("не надо")
+    assert h.last.effects == [Notify("rem", "none")]
+    h.conv.step = Step.REMIND_WHEN
+    await person.say("в пятницу в 9")
+    assert h.last.effects == [Notify("remtext", "в пятницу в 9")]
 
 
 async def test_who_are_you_answered_in_words(h: Harness, person: Person) -> None:

@@ -224,6 +224,8 @@ class _Dialog:
             if looks_like_when(text):
                 self.effect(Notify("remtext", text))
                 return
+            if yes_or_no(text) == YesNo.NO and self.press_latest("rem:none"):  # «не нужно» typed
+                return
             conv.step = Step.IDLE  # not a date: a new question
         talk = small_talk(text) if text else None
         first = conv.step == Step.NEW  # no question of the bot's can have been answered yet
@@ -263,7 +265,7 @@ class _Dialog:
         wanted: str | None = None
         if conv.step == Step.SEGMENT:  # «кто вы?» is asked outside any question thread
             segment = segment_answer(text)
-            wanted = f"seg:{segment}" if segment is not None and f"seg:{segment}" in menu.actions else None
+            wanted = f"seg:{segment}" if segment is not None else None
         elif not self._current(menu):
             return False
         elif conv.step == Step.CONFIRM or (conv.step == Step.FEEDBACK and not conv.feedback_done):
@@ -276,9 +278,14 @@ class _Dialog:
         elif conv.step == Step.CHOICE and (number := option_number(text)) is not None:
             options = [a for a in menu.actions if a.startswith("entry:")]
             wanted = options[number - 1] if number <= len(options) else None
-        if wanted is None:
+        return wanted is not None and self.press_latest(wanted)
+
+    def press_latest(self, action: str) -> bool:
+        """Press the button with ``action`` under the bot's last reply with buttons, if it has one."""
+        menu = self.conv.menus[-1] if self.conv.menus else None
+        if menu is None or action not in menu.actions:
             return False
-        self.press(f"{menu.serial}.{menu.actions.index(wanted)}")
+        self.press(f"{menu.serial}.{menu.actions.index(action)}")
         return True
 
     def courtesy(self, talk: Talk) -> None:

@@ -249,6 +249,30 @@ async def test_yes_and_no_typed_instead_of_pressed_answer_the_current_question(h
     assert feedback == ["yes"] and Kind.UNANSWERED in h.kinds()  # «нет, не то» counts as the button would
 
 
+async def test_a_buttons_text_typed_instead_of_pressed(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("паспорт")
+    await person.say("да")
+    await person.say("Удовлетворен")  # ё typed as е, no emoji needed
+    await person.say("легко")
+    await person.say("пропустить")  # «Хотите что-то добавить?»: skipped, not a comment
+    events = [e for o in h.outcomes for e in o.events]
+    assert [(e.kind, e.value) for e in events if e.kind in (Kind.SATISFACTION, Kind.EASE)] == [
+        (Kind.SATISFACTION, "4"), (Kind.EASE, "4"),
+    ]
+    assert Kind.COMMENT not in h.kinds() and h.conv.step == Step.IDLE
+    h.conv.add_keyboard([[("Екатеринбург (UTC+5)", "ns:tz:Asia/Yekaterinburg"), ("Омск (UTC+6)", "ns:tz:Asia/Omsk")]])
+    await person.say("екатеринбург")  # the part before the brackets is enough
+    assert h.last.effects == [Notify("ns", "tz:Asia/Yekaterinburg")]
+
+
+async def test_typing_delete_does_not_delete(h: Harness, person: Person) -> None:
+    h.conv.step = Step.IDLE
+    await person.say("/forget")
+    await person.say("удалить")  # only the button deletes
+    assert not h.last.effects and TEXTS.forget_cancelled in person.text()
+
+
 async def test_no_reminder_typed_is_the_no_reminder_button(h: Harness, person: Person) -> None:
     h.conv.step = Step.REMIND_WHEN  # as the notifications desk leaves it after «🔔 Напомнить?»
     h.conv.add_menu(["rem:at:ip-open:1767250800", "rem:none"])

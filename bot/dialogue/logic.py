@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.analytics.events import Event, Kind
-from bot.dialogue.messages import Button, Incoming, Outgoing
+from bot.dialogue.messages import Incoming, Outgoing
+from bot.dialogue.phrases import tokens as phrase_tokens
 from bot.dialogue.small_talk import Talk, small_talk
 from bot.dialogue.state import Conversation, Menu, Step
 from bot.dialogue.texts import EASE_VALUES, SATISFACTION_VALUES, Texts
@@ -104,6 +105,12 @@ def wants_operator(text: str) -> bool:
     return len(parts) <= _SHORT_REQUEST_WORDS and _OPERATOR_REQUEST.search(" ".join(parts)) is not None
 
 
+def _label_keys(label: str) -> set[str]:
+    """How a button's text may be typed: whole, or without a part in brackets; no emoji or arrows."""
+    keys = {" ".join(words(clean(label))), " ".join(words(clean(label.split("(")[0])))}
+    return keys - {""}
+
+
 def is_complaint(text: str) -> bool:
     return _COMPLAINT.search(text) is not None
 
@@ -185,16 +192,7 @@ class _Dialog:
         if not rows:
             self.out.replies.append(Outgoing(text))
             return
-        menu = self.conv.add_menu([action for row in rows for _, action in row], request)
-        index = 0
-        layout: list[tuple[Button, ...]] = []
-        for row in rows:
-            cells = []
-            for label, _ in row:
-                cells.append(Button(label, f"{menu.serial}.{index}"))
-                index += 1
-            layout.append(tuple(cells))
-        self.out.replies.append(Outgoing(text, tuple(layout)))
+        self.out.replies.append(Outgoing(text, self.conv.add_keyboard(rows, request)))
 
     def event(self, kind: Kind, **fields: object) -> None:
         fields.setdefault("request", self.conv.request)
@@ -240,13 +238,13 @@ class _Dialog:
         if not text:
             self.say(self.t.empty)
             return
-        if conv.step == Step.RATE_COMMENT:
-            self.comment(text)
-            return
-        if conv.step == Step.FORGET:
+        if conv.step == Step.FORGET:  # only the button deletes; anything typed keeps the data
             self.say(self.t.forget_cancelled)
             conv.step = Step.IDLE
-        if not first and self.typed_answer(text):
+        elif not first and (self.typed_answer(text) or self.typed_label(text)):
+            return
+        if conv.step == Step.RATE_COMMENT:
+            self.comment(text)
             return
         if talk is not None:
             self.courtesy(talk)
@@ -279,6 +277,19 @@ class _Dialog:
             options = [a for a in menu.actions if a.startswith("entry:")]
             wanted = options[number - 1] if number <= len(options) else None
         return wanted is not None and self.press_latest(wanted)
+
+    def typed_label(self, text: str) -> bool:
+        """The text of one of the last reply's buttons typed instead of pressed («Удовлетворён», «ЖКХ»,
+        «Екатеринбург» for «Екатеринбург (UTC+5)»): as if pressed."""
+        menu = self.conv.menus[-1] if self.conv.menus else None
+        typed = " ".join(phrase_tokens(text))
+        if menu is None or not menu.labels or not typed:
+            return False
+        hits = [i for i, label in enumerate(menu.labels) if typed in _label_keys(label)]
+        if len(hits) != 1:
+            return False
+        self.press(f"{menu.serial}.{hits[0]}")
+        return True
 
     def press_latest(self, action: str) -> bool:
         """Press the button with ``action`` under the bot's last reply with buttons, if it has one."""

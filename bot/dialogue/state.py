@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.dialogue.messages import Button
+
 MAX_MENUS = 6
 MAX_LOG = 5
 MAX_RATED = 20
@@ -38,6 +40,13 @@ class Menu:
     serial: int
     actions: list[str]
     request: str | None = None
+    labels: list[str] = field(default_factory=list)  # the buttons' texts, kept for the latest menu only
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"serial": self.serial, "actions": self.actions, "request": self.request}
+        if self.labels:
+            data["labels"] = self.labels
+        return data
 
 
 @dataclass(slots=True)
@@ -71,13 +80,33 @@ class Conversation:
 
     # --- buttons ---------------------------------------------------------------------------------
 
-    def add_menu(self, actions: list[str], request: str | None = None) -> Menu:
-        """Register the actions of a new reply's buttons; they belong to ``request`` (default: current)."""
+    def add_menu(self, actions: list[str], request: str | None = None, labels: list[str] | None = None) -> Menu:
+        """Register the actions of a new reply's buttons; they belong to ``request`` (default: current).
+
+        ``labels`` (the buttons' texts) let a person type a button instead of pressing it; only the
+        latest menu keeps them.
+        """
         self.serial += 1
-        menu = Menu(self.serial, list(actions), request or self.request)
+        for older in self.menus:
+            older.labels = []
+        menu = Menu(self.serial, list(actions), request or self.request, list(labels or []))
         self.menus.append(menu)
         del self.menus[:-MAX_MENUS]
         return menu
+
+    def add_keyboard(
+        self, rows: list[list[tuple[str, str]]], request: str | None = None
+    ) -> tuple[tuple[Button, ...], ...]:
+        """Register a reply's buttons, given as rows of (label, action); the rows of buttons to send."""
+        menu = self.add_menu(
+            [action for row in rows for _, action in row], request, [label for row in rows for label, _ in row]
+        )
+        index = 0
+        layout: list[tuple[Button, ...]] = []
+        for row in rows:
+            layout.append(tuple(Button(label, f"{menu.serial}.{index + i}") for i, (label, _) in enumerate(row)))
+            index += len(row)
+        return tuple(layout)
 
     def resolve(self, payload: str | None) -> tuple[str, Menu] | None:
         """The action behind a pressed button, if the button is still live; None for stale or forged."""
@@ -130,7 +159,7 @@ class Conversation:
             "failures": self.failures,
             "rating_for": self.rating_for,
             "rated": self.rated,
-            "menus": [{"serial": m.serial, "actions": m.actions, "request": m.request} for m in self.menus],
+            "menus": [m.to_json() for m in self.menus],
             "serial": self.serial,
             "log": [
                 {"request": t.request, "query": t.query, "entry": t.entry, "decision": t.decision, "helped": t.helped}
@@ -159,7 +188,10 @@ class Conversation:
             failures=int(data.get("failures") or 0),
             rating_for=data.get("rating_for"),
             rated=list(data.get("rated") or []),
-            menus=[Menu(m["serial"], list(m["actions"]), m.get("request")) for m in data.get("menus") or []],
+            menus=[
+                Menu(m["serial"], list(m["actions"]), m.get("request"), list(m.get("labels") or []))
+                for m in data.get("menus") or []
+            ],
             serial=int(data.get("serial") or 0),
             log=[Thread(**t) for t in data.get("log") or []],
             extra=dict(data.get("extra") or {}),

@@ -232,8 +232,7 @@ class HandoffService:
         return [self._solved_message(conv, text)]
 
     def _solved_message(self, conv: Conversation, text: str) -> Outgoing:
-        menu = conv.add_menu(["solved"])
-        return Outgoing(text, ((Button(self.t.solved_button, f"{menu.serial}.0"),),))
+        return Outgoing(text, conv.add_keyboard([[(self.t.solved_button, "solved")]]))
 
     async def relay(
         self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, message: Incoming

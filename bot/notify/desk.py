@@ -19,7 +19,7 @@ from bot.config import NotificationsSection
 from bot.consent import records
 from bot.delivery import outbox
 from bot.dialogue.logic import Notify
-from bot.dialogue.messages import Button, Outgoing
+from bot.dialogue.messages import Outgoing
 from bot.dialogue.state import Conversation, Step
 from bot.kb.live import LiveKnowledge
 from bot.notify import compose, prefs, queue, rating, reminders
@@ -99,16 +99,7 @@ class _Call:
         if not rows:
             self.replies.append(Outgoing(text))
             return
-        menu = self.conv.add_menu([action for row in rows for _, action in row])
-        index = 0
-        layout = []
-        for row in rows:
-            cells = []
-            for label, _ in row:
-                cells.append(Button(label, f"{menu.serial}.{index}"))
-                index += 1
-            layout.append(tuple(cells))
-        self.replies.append(Outgoing(text, tuple(layout)))
+        self.replies.append(Outgoing(text, self.conv.add_keyboard(rows)))
 
     # --- consents -----------------------------------------------------------------------------------
 

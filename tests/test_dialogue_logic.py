@@ -493,8 +493,10 @@ async def test_forget_asks_first_and_can_be_cancelled(h: Harness, person: Person
 async def test_state_round_trips_through_json(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("ип")
+    await person.press("Другое")
     restored = Conversation.from_json(h.conv.to_json(), h.conv.segment)
     assert restored == h.conv
+    assert [bool(m.labels) for m in restored.menus] == [False, True]  # only the latest keeps its texts
     assert Conversation.from_json({"step": "no-such-step"}).step == Step.IDLE
 
 

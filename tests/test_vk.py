@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.channels.vk.api import make_api
-from bot.channels.vk.files import GIVE_UP_AFTER, Retry, upload_all
+from bot.channels.vk.files import GIVE_UP_AFTER, Retry, upload_all, uploadable_kinds
 from bot.config import VKSection
 from bot.dialogue.messages import Attachment
 from bot.handoff.files import FileRef, FileUnavailable
@@ -391,3 +391,16 @@ async def test_an_operators_file_is_tried_again_then_given_up_so_its_text_still_
         finally:
             await api.http_client.close()
     assert fake.uploads == []
+
+
+async def test_files_go_to_vk_only_of_the_kinds_the_token_may_upload() -> None:
+    async with FakeVK() as fake:
+        api = make_api(VKSection(token=fake.token, api_url=fake.api_url))
+        try:
+            assert await uploadable_kinds(api) == {Attachment.PHOTO, Attachment.DOCUMENT}
+            fake.rights = {"messages", "manage", "photos"}
+            assert await uploadable_kinds(api) == {Attachment.PHOTO}
+            fake.fail("groups.getTokenPermissions", "10")  # VK does not say: try them all
+            assert await uploadable_kinds(api) == {Attachment.PHOTO, Attachment.DOCUMENT}
+        finally:
+            await api.http_client.close()

@@ -115,6 +115,7 @@ class FakeVK(FakeChat):
         self.next_cmid = 1
         self.base_url = ""
         self.handling_seconds = 0.0
+        self.rights = {"messages", "manage", "photos", "docs"}  # what the community token was given
         self.uploads: list[Upload] = []  # files uploaded for messages
         self.saved: dict[str, Upload] = {}  # attachment string -> the upload saved under it
         self._new_event = asyncio.Event()
@@ -345,6 +346,11 @@ class FakeVK(FakeChat):
                  "type": "group"}
         return {"groups": [group], "profiles": []}
 
+    def _m_groups_gettokenpermissions(self, params: dict[str, Any]) -> Any:
+        bits = {"photos": 4, "messages": 4096, "docs": 131072, "manage": 262144}
+        return {"mask": sum(bits.get(r, 0) for r in self.rights),
+                "permissions": [{"setting": bits.get(r, 0), "name": r} for r in sorted(self.rights)]}
+
     def _m_groups_getlongpollserver(self, params: dict[str, Any]) -> Any:
         if int(params.get("group_id", 0)) != self.group_id:
             return self._error("groups.getLongPollServer", params, 15, "Access denied")
@@ -373,10 +379,14 @@ class FakeVK(FakeChat):
         return web.json_response({"file": token})
 
     def _m_photos_getmessagesuploadserver(self, params: dict[str, Any]) -> Any:
+        if "photos" not in self.rights:
+            return self._error("photos.getMessagesUploadServer", params, 15, "Access denied: no access to photos")
         return {"upload_url": f"{self.base_url}/upload/photo?peer={params.get('peer_id', '')}", "album_id": -3,
                 "group_id": self.group_id}
 
     def _m_docs_getmessagesuploadserver(self, params: dict[str, Any]) -> Any:
+        if "docs" not in self.rights:
+            return self._error("docs.getMessagesUploadServer", params, 15, "Access denied: no access to docs")
         if not params.get("peer_id"):
             return self._error("docs.getMessagesUploadServer", params, 100, "peer_id is undefined")
         return {"upload_url": f"{self.base_url}/upload/doc?peer={params['peer_id']}"}

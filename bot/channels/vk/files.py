@@ -18,8 +18,30 @@ from bot.handoff.files import FileRef, FileSource, FileUnavailable
 log = logging.getLogger(__name__)
 
 KINDS = frozenset({Attachment.PHOTO, Attachment.DOCUMENT})  # what a community can upload for a message
+RIGHTS = {Attachment.PHOTO: "photos", Attachment.DOCUMENT: "docs"}  # the community token's right each needs
 GIVE_UP_AFTER = 8  # attempts of a message before its files count as lost and its text goes without them
 _TRANSIENT_CODES = frozenset({1, 6, 9, 10})  # unknown/internal error, too many requests, flood control
+
+
+async def uploadable_kinds(api: API) -> frozenset[Attachment]:
+    """The kinds of files the community token may upload (its «photos» and «docs» rights).
+
+    If VK does not say, all of them: a refused upload still reaches the operators as a note.
+    """
+    try:
+        response = (await api.request("groups.getTokenPermissions", {}))["response"]
+        granted = {str(p.get("name")) for p in response.get("permissions", [])}
+    except (VKAPIError, KeyError, TypeError, AttributeError) as exc:
+        log.info("Could not read the VK token's rights (%s); operators' files will be tried", type(exc).__name__)
+        return KINDS
+    kinds = frozenset(kind for kind in KINDS if RIGHTS[kind] in granted)
+    missing = sorted(RIGHTS[kind] for kind in KINDS - kinds)
+    if missing:
+        log.warning(
+            "The VK token lacks the %s right(s): operators' %s will not reach VK people (README, section VK)",
+            " and ".join(missing), " and ".join(sorted(k.value + "s" for k in KINDS - kinds)),
+        )
+    return kinds
 
 
 class Retry(Exception):

@@ -100,7 +100,7 @@ class VKRuntime:
         transport = VKTransport(api, clients, random_key, app.file_sources)
         handoff = app.handoff
         if handoff is not None:  # operators' photos and documents reach VK people
-            handoff.file_targets[CHANNEL] = files.KINDS
+            handoff.file_targets[CHANNEL] = await files.uploadable_kinds(api)
 
             async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
                 if "case" in envelope.extra:

@@ -26,7 +26,7 @@ class PhraseSet(Generic[K]):
         self._by_first: dict[str, list[tuple[tuple[str, ...], K]]] = {}
         for kind, items in phrases.items():
             for phrase in items:
-                words_of = tuple(tokens(phrase))
+                words_of = tuple(words(clean(phrase)))  # written as meant: no layout to fix
                 self._by_first.setdefault(words_of[0], []).append((words_of, kind))
         for options in self._by_first.values():
             options.sort(key=lambda option: -len(option[0]))  # the longest phrase first

@@ -225,7 +225,8 @@ class _Dialog:
             if yes_or_no(text) == YesNo.NO and self.press_latest("rem:none"):  # «не нужно» typed
                 return
             conv.step = Step.IDLE  # not a date: a new question
-        talk = small_talk(text) if text else None
+        said = phrase_tokens(text)  # the message's words, once for the checks below
+        talk = small_talk(text, said) if text else None
         first = conv.step == Step.NEW  # no question of the bot's can have been answered yet
         if first:
             self.greet()
@@ -241,7 +242,7 @@ class _Dialog:
         if conv.step == Step.FORGET:  # only the button deletes; anything typed keeps the data
             self.say(self.t.forget_cancelled)
             conv.step = Step.IDLE
-        elif not first and (self.typed_answer(text) or self.typed_label(text)):
+        elif not first and (self.typed_answer(text) or self.typed_label(said)):
             return
         if conv.step == Step.RATE_COMMENT:
             self.comment(text)
@@ -249,7 +250,7 @@ class _Dialog:
         if talk is not None:
             self.courtesy(talk)
             return
-        if not words(clean(text)):  # «😡», «???»: nothing to search for, and no failed question either
+        if not said:  # «😡», «???»: nothing to search for, and no failed question either
             self.say(self.t.empty)
             return
         self.ask(text)
@@ -278,11 +279,11 @@ class _Dialog:
             wanted = options[number - 1] if number <= len(options) else None
         return wanted is not None and self.press_latest(wanted)
 
-    def typed_label(self, text: str) -> bool:
+    def typed_label(self, said: list[str]) -> bool:
         """The text of one of the last reply's buttons typed instead of pressed («Удовлетворён», «ЖКХ»,
-        «Екатеринбург» for «Екатеринбург (UTC+5)»): as if pressed."""
+        «Екатеринбург» for «Екатеринбург (UTC+5)»): as if pressed. ``said``: the message's words."""
         menu = self.conv.menus[-1] if self.conv.menus else None
-        typed = " ".join(phrase_tokens(text))
+        typed = " ".join(said)
         if menu is None or not menu.labels or not typed:
             return False
         hits = [i for i, label in enumerate(menu.labels) if typed in _label_keys(label)]

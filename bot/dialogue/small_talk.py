@@ -52,9 +52,12 @@ _EMOJI = {"👍": Talk.OK, "👌": Talk.OK, "🙏": Talk.THANKS, "❤": Talk.THA
 _PRIORITY = (Talk.THANKS, Talk.BYE, Talk.HELLO, Talk.OK)
 
 
-def small_talk(text: str) -> Talk | None:
-    """What a courtesy-only message is (thanks before goodbye before hello before «ок»), or None."""
-    words = tokens(text)
+def small_talk(text: str, said: list[str] | None = None) -> Talk | None:
+    """What a courtesy-only message is (thanks before goodbye before hello before «ок»), or None.
+
+    ``said``: the message's words (``phrases.tokens``), when the caller has them already.
+    """
+    words = tokens(text) if said is None else said
     if words:
         found = _PHRASES.kinds(words) or set()
     else:

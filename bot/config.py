@@ -6,6 +6,7 @@ Environment variables use the prefix ``BOT_`` and ``__`` between nested keys, fo
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
@@ -34,6 +35,25 @@ DEFAULT_CONFIG_PATH = Path("config.toml")
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the key and the problem."""
+
+
+TELEGRAM_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")  # "123456789:AAH…" as @BotFather gives it
+VK_TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,512}$")  # "vk1.a.…" or 85 hex characters
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+MIN_SALT_BYTES = 16
+
+
+def _token_form(value: SecretStr | None, pattern: re.Pattern[str], example: str) -> SecretStr | None:
+    """A token without the spaces and line ends pasted around it; a clear error if its form is wrong."""
+    if value is None:
+        return None
+    token = value.get_secret_value().strip()
+    if not token:
+        return None  # an empty value means "not set"
+    if not pattern.match(token):
+        problem = "contains a space or a line break" if re.search(r"\s", token) else "has the wrong form"
+        raise ValueError(f"the token {problem}; it looks like {example} (the value itself is not shown)")
+    return SecretStr(token)
 
 
 class Section(BaseModel):
@@ -106,6 +126,15 @@ class WebhookSection(Section):
     secret: SecretStr | None = None  # checked in every request's X-Telegram-Bot-Api-Secret-Token
     max_connections: int = Field(40, ge=1, le=100)
 
+    @field_validator("secret")
+    @classmethod
+    def _secret_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None  # empty is "not set": refused in webhook mode
+        if not WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("use 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram accepts no others)")
+        return value
+
     @field_validator("path")
     @classmethod
     def _slash(cls, value: str) -> str:
@@ -122,13 +151,22 @@ class TelegramSection(Section):
     webhook: WebhookSection = WebhookSection()
     limits: RateLimitsSection = RateLimitsSection()
 
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_form(value, TELEGRAM_TOKEN, "123456789:AAH… (digits, a colon, letters)")
+
     @model_validator(mode="after")
     def _webhook_complete(self) -> TelegramSection:
         if self.token is not None and self.mode == "webhook":
             if not self.webhook.url.startswith("https://") and not self.webhook.url.startswith("http://"):
                 raise ValueError("telegram.webhook.url must be the public https:// address of the webhook")
             if self.webhook.secret is None:
-                raise ValueError("telegram.webhook.secret is required in webhook mode (BOT_TELEGRAM__WEBHOOK__SECRET)")
+                raise ValueError(
+                    "telegram.webhook.secret is required in webhook mode and must not be empty "
+                    "(BOT_TELEGRAM__WEBHOOK__SECRET; make one with: python -c \"import secrets; "
+                    "print(secrets.token_urlsafe(32))\")"
+                )
         return self
 
 
@@ -150,6 +188,11 @@ class VKSection(Section):
     configure_long_poll: bool = True  # switch on Bots Long Poll and its events at start (needs "manage")
     limits: VKRateLimitsSection = VKRateLimitsSection()
 
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_form(value, VK_TOKEN, "vk1.a.… (letters, digits, dots)")
+
     @field_validator("api_url")
     @classmethod
     def _http(cls, value: str) -> str:
@@ -168,6 +211,15 @@ class VKSection(Section):
 class AnalyticsSection(Section):
     salt: SecretStr | None = None  # empty: a random salt is generated and kept in data_dir
     unanswered_retention_days: int = Field(180, ge=1)
+
+    @field_validator("salt")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # empty: generated
+        if len(value.get_secret_value().encode()) < MIN_SALT_BYTES:
+            raise ValueError(f"the salt must be at least {MIN_SALT_BYTES} bytes long (the value itself is not shown)")
+        return value
 
 
 class EditorsSection(Section):

@@ -8,11 +8,13 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
-from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
 
 from bot.app import App
+from bot.channels.startup import StartupError
 from bot.config import Settings
 from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
@@ -20,6 +22,7 @@ from bot.memory import settle_heap
 from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def run_channels(settings: Settings) -> int:
@@ -62,19 +65,32 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             from bot.channels.telegram.runtime import TelegramRuntime
 
             try:
-                runtimes.append(await TelegramRuntime.start(app, settings.telegram))
+                telegram = await until_stopped(TelegramRuntime.start(app, settings.telegram), stop)
             except TelegramUnauthorizedError:
                 print("Telegram did not accept the token (BOT_TELEGRAM__TOKEN): check it with @BotFather.",
                       file=sys.stderr)
                 return 1
+            except TelegramNotFound:
+                print("Telegram: the token or telegram.api_server is wrong (the Bot API answered 404 Not Found).",
+                      file=sys.stderr)
+                return 1
+            except StartupError as exc:
+                print(f"Telegram: {exc}", file=sys.stderr)
+                return 1
+            if telegram is None:
+                return 0  # stopped while waiting for Telegram
+            runtimes.append(telegram)
         if settings.vk.token is not None:
             from bot.channels.vk.runtime import VKRuntime, VKSetupError
 
             try:
-                runtimes.append(await VKRuntime.start(app, settings.vk))
+                vk = await until_stopped(VKRuntime.start(app, settings.vk), stop)
             except VKSetupError as exc:
                 print(f"VK: {exc}", file=sys.stderr)
                 return 1
+            if vk is None:
+                return 0  # stopped while waiting for VK
+            runtimes.append(vk)
         scheduler.start()
         settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
@@ -89,6 +105,23 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         for runtime in reversed(runtimes):
             await runtime.stop()
         await app.close()
+
+
+async def until_stopped(start: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:
+    """``start``'s result, or None when ``stop`` is set first (a channel retrying an unreachable
+    platform must not keep SIGTERM waiting)."""
+    task = asyncio.ensure_future(start)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+    return task.result()
 
 
 def tell_editors(app: App) -> Callable[[ReloadOutcome], Awaitable[None]]:

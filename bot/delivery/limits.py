@@ -93,6 +93,16 @@ class Limiter:
         finally:
             self._global.release()
 
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        """Hold a place in the overall budget for the length of a request that is not a message
+        (start-up calls, long-poll server requests)."""
+        await self._global.acquire()
+        try:
+            yield
+        finally:
+            self._global.release()
+
     async def other_request(self) -> None:
         """Wait for a slot in the overall budget for a request that is not a message (VK counts every
         API call of a community token against one limit)."""

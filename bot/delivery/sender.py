@@ -168,6 +168,8 @@ class Sender:
                 return self._outcome(envelope, last, attempts)
             log.info("Platform asked to wait %.1f s before sending", first.retry_after)
             await asyncio.sleep(first.retry_after)
+        elif first.status == Status.TRANSIENT:
+            await asyncio.sleep(policy.backoff_first)  # the platform is unwell: not again at once
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(policy.attempts),

@@ -26,6 +26,30 @@ class Line:
     item: bool = False  # a "- " list line
 
 
+_JOINER = "\u2060"  # WORD JOINER: invisible, and breaks a markup sequence it stands inside
+_STARS = re.compile(r"\*(?=\*)")
+_LINK_START = re.compile(r"\]\s*\(")
+_ITEM_LINE = re.compile(r"^(?=\s*[-•]\s)", re.MULTILINE)
+
+
+def literal(text: str) -> str:
+    """Someone's own words, made to show exactly as written when put into a text of this Markdown
+    subset: no bold, no list items, no ``[label](url)`` hiding an address (the address stays visible
+    as typed). An invisible word joiner is put inside each markup sequence; HTML is escaped later as
+    for any text. For everything a person writes that operators or editors see."""
+    if "*" in text:
+        text = _STARS.sub("*" + _JOINER, text)
+        if text.startswith("*"):  # not glued to a template's own ** around it
+            text = _JOINER + text
+        if text.endswith("*"):
+            text += _JOINER
+    if "](" in text or "] (" in text:
+        text = _LINK_START.sub(lambda m: "]" + _JOINER + m.group(0)[1:], text)
+    if "-" in text or "•" in text:
+        text = _ITEM_LINE.sub(_JOINER, text)
+    return text
+
+
 def parse(text: str) -> list[Line]:
     """Lines of spans; anything that is not valid markup stays literal text."""
     lines: list[Line] = []

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
+from bot.dialogue.markup import literal
 from bot.editors.readability import base_hints
 from bot.editors.reload import Reloader
 from bot.editors.stale import StaleEntry, stale_entries, stale_reminder
@@ -132,11 +133,11 @@ class EditorCommands:
         ]
         for number, cluster in enumerate(found.clusters[:limit], start=1):
             reasons = ", ".join(REASONS.get(r, r) for r, _ in cluster.reasons.most_common(2))
-            head = f"{number}. **{cluster.representative}** — {cluster.people} чел., {cluster.count} раз"
+            head = f"{number}. **{literal(cluster.representative)}** — {cluster.people} чел., {cluster.count} раз"
             lines += ["", f"{head} ({reasons})"]
             others = cluster.examples[1:3]
             if others:
-                lines.append("   Ещё: " + "; ".join(f"«{e}»" for e in others))
+                lines.append("   Ещё: " + "; ".join(f"«{literal(e)}»" for e in others))
             if cluster.nearest is not None:
                 lines.append(f"   Ближе всего: «{cluster.nearest.question}» ({cluster.nearest.id})")
         if found.no_pick:

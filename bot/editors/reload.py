@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.dialogue.markup import literal
 from bot.kb.live import LiveKnowledge, ReloadResult, Snapshot
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class ReloadOutcome:
             f"⛔ **Новая база знаний не принята** — ошибок: {len(problems)}. Бот продолжает отвечать по "
             f"прежней версии {self.serving.version}. Исправьте и загрузите снова:",
         ]
-        lines.extend(f"- {p}" for p in problems[:MAX_LISTED_PROBLEMS])
+        lines.extend(f"- {literal(str(p))}" for p in problems[:MAX_LISTED_PROBLEMS])
         if len(problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"…и ещё {len(problems) - MAX_LISTED_PROBLEMS}. Полный список: python -m bot kb check")
         return "\n".join(lines)

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import HandoffSection
 from bot.delivery import outbox
 from bot.dialogue.logic import CASE_KEY, case_closed
-from bot.dialogue.markup import split_message
+from bot.dialogue.markup import literal, split_message
 from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation, Step
 from bot.handoff import cases
@@ -157,7 +157,8 @@ class HandoffService:
             entry = base.entries.get(thread.entry) if thread.entry else None
             answer = f"«{entry.question}» ({entry.id})" if entry else self.t.history_no_answer
             helped = {"yes": self.t.helped_yes, "no": self.t.helped_no}.get(thread.helped or "", "")
-            lines.append(self.t.format(self.t.history_line, query=_quote(thread.query), answer=answer, helped=helped))
+            lines.append(self.t.format(self.t.history_line, query=literal(_quote(thread.query)), answer=answer,
+                                       helped=helped))
         return "\n".join(lines) or self.t.card_no_history
 
     def card_buttons(self, case_id: int) -> tuple[tuple[Button, ...], ...]:
@@ -244,13 +245,13 @@ class HandoffService:
             conv.extra.pop(CASE_KEY, None)
             conv.step = Step.IDLE
             return [Outgoing(self.t.case_gone)]
-        text = (message.text or "").strip()
+        text = literal((message.text or "").strip())  # the person's words, never markup
         extra: dict[str, Any] = {}
         if message.attachments:
             kinds = ", ".join(_attachment_name(a) for a in message.attachments)
             body = self.t.format(self.t.person_file, kinds=kinds, text=text).rstrip()
             if message.file_links:  # a platform the operators' one cannot copy from: the files' links
-                body += "\n" + "\n".join(message.file_links)
+                body += "\n" + "\n".join(literal(link) for link in message.file_links)
             if account.channel == self.workspace.channel and message.message_id:
                 extra["copy_from"] = {
                     "chat": account.external_id,
@@ -589,7 +590,7 @@ def _attachment_name(kind: Attachment) -> str:
 
 
 def _file_label(ref: FileRef) -> str:
-    return f"«{ref.name}»" if ref.name else _attachment_name(ref.kind)
+    return f"«{literal(ref.name)}»" if ref.name else _attachment_name(ref.kind)
 
 
 _CAPTIONABLE = {Attachment.PHOTO, Attachment.DOCUMENT, Attachment.VIDEO, Attachment.AUDIO, Attachment.VOICE}

@@ -17,9 +17,11 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, Update
 
 from bot.app import App
 from bot.channels.background import Background
+from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.telegram.desk import EDITOR_COMMANDS, EditorRunner, TelegramDesk
 from bot.channels.telegram.inbound import CHANNEL, Inbound, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
+from bot.channels.telegram.session import startup_transient
 from bot.delivery import outbox, updates
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
@@ -57,7 +59,9 @@ class TelegramChannel:
 
     async def setup(self, set_commands: bool = True) -> str:
         """Check the token and publish the command menu; returns the bot's @username."""
-        me = await self.bot.get_me()
+        me = await retrying(
+            "Telegram getMe", lambda: self.bot.get_me(request_timeout=int(REQUEST_TIMEOUT)), startup_transient
+        )
         if set_commands:
             try:
                 await self.bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats())

@@ -10,12 +10,13 @@ from aiogram import Bot
 
 from bot.app import App
 from bot.channels.background import wind_down
+from bot.channels.startup import StartupError, retrying
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.desk import TelegramDesk, editor_commands
 from bot.channels.telegram.files import TelegramFiles
 from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.polling import Poller
-from bot.channels.telegram.session import UpdateFilter, make_session
+from bot.channels.telegram.session import UpdateFilter, make_session, startup_transient, webhook_transient
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
@@ -51,6 +52,12 @@ class TelegramRuntime:
 
     @classmethod
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
+        secret = section.webhook.secret.get_secret_value() if section.webhook.secret is not None else ""
+        if section.mode == "webhook" and not secret.strip():
+            raise StartupError(
+                "telegram.webhook.secret (BOT_TELEGRAM__WEBHOOK__SECRET) is empty: in webhook mode the bot "
+                "would accept anyone's requests. Set a secret and start again."
+            )
         updates = UpdateFilter()
         bot = bot or make_bot(section, updates)
         desk = TelegramDesk(app, bot, app.handoff, app.handoff.section.chat_id or 0) if app.handoff else None
@@ -76,20 +83,30 @@ class TelegramRuntime:
             app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
-        if section.mode == "polling":
-            runtime.poller = Poller(bot, channel, section.polling_timeout, updates)
-            await runtime.poller.prepare()
-            runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
-            log.info("Telegram bot @%s is polling for updates", username)
-        else:
-            hook = section.webhook
-            assert hook.secret is not None
-            secret = hook.secret.get_secret_value()
-            runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
-            runtime.port = await runtime.server.start()
-            await register(bot, hook.url, secret, hook.max_connections)
-            runtime.tasks = (pump,)
-            log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
+        try:
+            if section.mode == "polling":
+                runtime.poller = Poller(bot, channel, section.polling_timeout, updates)
+                await retrying("Telegram deleteWebhook", runtime.poller.prepare, startup_transient)
+                runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
+                log.info("Telegram bot @%s is polling for updates", username)
+            else:
+                hook = section.webhook
+                runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
+                runtime.port = await runtime.server.start()
+                await retrying(
+                    "Telegram setWebhook", lambda: register(bot, hook.url, secret, hook.max_connections),
+                    webhook_transient,
+                )
+                runtime.tasks = (pump,)
+                log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
+        except BaseException:  # stopped while waiting for Telegram, or an error retrying cannot fix
+            pump.cancel()
+            if runtime.server is not None:
+                await runtime.server.stop()
+            await wind_down((pump,), "telegram-outbox")
+            app.file_sources.pop(CHANNEL, None)
+            await bot.session.close()
+            raise
         return runtime
 
     async def stop(self) -> None:

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import (
     AnswerCallbackQuery,
     CloseForumTopic,
@@ -122,6 +129,23 @@ class JsonSession(AiohttpSession):
                 return cast("TelegramType", data.get("result"))
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
         return cast("TelegramType", response.result)
+
+
+def startup_transient(exc: BaseException) -> bool:
+    """Errors of a start-up call worth retrying: the network, Telegram's 5xx and 429, timeouts.
+
+    A refused token (401) or an address that is not a Bot API (404) is not; neither is a programming error.
+    """
+    if isinstance(exc, TelegramUnauthorizedError | TelegramNotFound):
+        return False
+    return isinstance(exc, TelegramNetworkError | TelegramServerError | TelegramRetryAfter | TimeoutError
+                      | ClientError | OSError)
+
+
+def webhook_transient(exc: BaseException) -> bool:
+    """setWebhook is also retried when Telegram refuses the address for now (its DNS or TLS check of the
+    public address fails until the proxy in front of the bot is up)."""
+    return startup_transient(exc) or isinstance(exc, TelegramBadRequest)
 
 
 def make_session(api_server: str, timeout: float, updates: UpdateFilter) -> AiohttpSession:

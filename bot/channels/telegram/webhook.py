@@ -18,7 +18,16 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+class WebhookSecretMissing(ValueError):
+    """Webhook mode without a secret: anyone who finds the address could post updates."""
+
+
 def build_app(bot: Bot, channel: TelegramChannel, path: str, secret: str) -> web.Application:
+    if not secret or not secret.strip():
+        raise WebhookSecretMissing(
+            "telegram.webhook.secret (BOT_TELEGRAM__WEBHOOK__SECRET) is empty: the webhook would accept "
+            "anyone's requests. Set a secret and start again."
+        )
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):

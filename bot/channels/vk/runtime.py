@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+import aiohttp
 from vkbottle import API, VKAPIError
 from vkbottle.polling import BotPolling
 
 from bot.app import App
 from bot.channels.background import wind_down
+from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.vk import files, store
-from bot.channels.vk.api import make_api
+from bot.channels.vk.api import VKUnavailable, make_api
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
@@ -25,6 +29,15 @@ from bot.handoff.files import FileRef
 from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+TRANSIENT_CODES = frozenset({1, 6, 9, 10})  # unknown or internal error, too many requests, flood control
+
+
+def startup_transient(exc: BaseException) -> bool:
+    """A start-up call worth repeating: the network, VK's 5xx and non-JSON answers, VK being busy."""
+    if isinstance(exc, VKAPIError):
+        return exc.code in TRANSIENT_CODES
+    return isinstance(exc, TimeoutError | aiohttp.ClientError | VKUnavailable | OSError)
 
 
 class VKSetupError(Exception):
@@ -50,7 +63,9 @@ async def community(api: API, configured: int | None) -> tuple[int, str]:
                 "VK did not accept the token (BOT_VK__TOKEN): create a community token with the "
                 "messages and manage rights (see README, section VK)."
             ) from None
-        raise
+        if exc.code in TRANSIENT_CODES:
+            raise
+        raise VKSetupError(f"VK refused groups.getById (error {exc.code}: {getattr(exc, 'error_msg', '')})") from None
     groups = response.get("groups", response) if isinstance(response, dict) else response
     if not groups:
         raise VKSetupError("BOT_VK__TOKEN is not a community token (groups.getById returned nothing)")
@@ -86,21 +101,32 @@ class VKRuntime:
     @classmethod
     async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
         api = api or make_api(section)
+        # one budget for every request of the community token, start-up calls included
+        limiter = Limiter(rate_limits(section), is_chat)
+
+        async def call(what: str, request: Callable[[], Awaitable[T]]) -> T:
+            async def limited() -> T:
+                async with limiter.request():
+                    return await asyncio.wait_for(request(), REQUEST_TIMEOUT)
+
+            return await retrying(f"VK {what}", limited, startup_transient)
+
         try:
-            group_id, name = await community(api, section.group_id)
+            group_id, name = await call("groups.getById", lambda: community(api, section.group_id))
             if section.configure_long_poll:
-                await configure_long_poll(api, group_id, section.api_version)
+                await call("groups.setLongPollSettings",
+                           lambda: configure_long_poll(api, group_id, section.api_version))
             async with app.db.transaction() as conn:
                 saved_ts, random_key = await store.poll_state(conn, group_id, app.clock.now())
         except BaseException:
             await api.http_client.close()
             raise
-        limiter = Limiter(rate_limits(section), is_chat)
         clients = store.ClientRegistry(app.db)
         transport = VKTransport(api, clients, random_key, app.file_sources)
         handoff = app.handoff
         if handoff is not None:  # operators' photos and documents reach VK people
-            handoff.file_targets[CHANNEL] = await files.uploadable_kinds(api)
+            handoff.file_targets[CHANNEL] = await call("groups.getTokenPermissions",
+                                                       lambda: files.uploadable_kinds(api))
 
             async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
                 if "case" in envelope.extra:
@@ -114,7 +140,7 @@ class VKRuntime:
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
         poller = VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
         try:
-            await poller.prepare()
+            await call("groups.getLongPollServer", poller.prepare)
         except BaseException:
             await api.http_client.close()
             raise

@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from bot.dialogue.markup import literal
 from bot.kb.live import LiveKnowledge, ReloadResult, Snapshot
+from bot.kb.loader import Problem
 
 if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 20
+WATCH_RETRY_FIRST = 1.0  # seconds before watching again after the watcher failed; doubled up to…
+WATCH_RETRY_MAX = 300.0
 
 OnNewVersion = Callable[[Snapshot], Awaitable[None]]
 OnOutcome = Callable[["ReloadOutcome"], Awaitable[None]]
@@ -152,12 +155,31 @@ def start_watcher(reloader: Reloader) -> asyncio.Task[None]:
 
 
 async def _guarded(reloader: Reloader) -> None:
-    try:
-        await watch_knowledge_base(reloader)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("The knowledge-base watcher stopped; restart the bot to watch again (/reload still works)")
+    """The watcher, started again after any error (the folder gone, a failing file system…); each error
+    is reported like a refused reload, so the editors hear of it in the operators' group."""
+    pause = WATCH_RETRY_FIRST
+    while True:
+        started = asyncio.get_running_loop().time()
+        try:
+            await watch_knowledge_base(reloader)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("The knowledge-base watcher failed; watching again in %.0f s", pause)
+            problem = Problem(str(reloader.path), 0, None,
+                              f"watching the folder failed ({type(exc).__name__}: {exc}); trying again"[:300])
+            outcome = ReloadOutcome(ReloadResult(False, (problem,), reloader.knowledge.current.version), "watch",
+                                    reloader.knowledge.current)
+            if reloader.on_outcome is not None:
+                try:
+                    await reloader.on_outcome(outcome)
+                except Exception:
+                    log.exception("The reload callback failed")
+        if asyncio.get_running_loop().time() - started > WATCH_RETRY_MAX:
+            pause = WATCH_RETRY_FIRST  # it ran a good while: an error now is a new one
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, WATCH_RETRY_MAX)
 
 
 async def stop_watcher(task: asyncio.Task[None] | None) -> None:

@@ -59,6 +59,11 @@ class LiveKnowledge:
             return ReloadResult(False, tuple(exc.problems), self.current.version)
         except LexiconError as exc:
             return ReloadResult(False, (Problem("lexicon", 0, None, str(exc)),), self.current.version)
+        except Exception as exc:  # never let a file take the watcher (or /reload) down with it
+            log.exception("Knowledge base reload failed unexpectedly")
+            message = f"the base could not be loaded ({type(exc).__name__}: {exc})"[:300]
+            problem = Problem(str(self.path), 0, None, message)
+            return ReloadResult(False, (problem,), self.current.version)
         changed = snapshot.version != self.current.version
         if changed:
             self.current = snapshot

@@ -28,6 +28,13 @@ AUDIENCES = ("citizen", "business", "all")
 SEGMENTS = ("citizen", "business")
 ID_RE = re.compile(r"^[a-z0-9-]+$")
 MAX_ANSWER = 3500
+# Limits that keep a hostile or broken file from hanging the loader or eating the memory; checked on
+# the parser's events, before any object is built.
+MAX_FILE_BYTES = 4 * 2**20  # one file
+MAX_DEPTH = 16  # nested mappings and lists (a base needs 5)
+MAX_NODES = 200_000  # values in one file, every alias counted as the values it stands for
+MAX_EXPANDED_CHARS = 16 * 2**20  # characters of text in one file, aliases expanded
+MAX_INT_DIGITS = 18  # a longer "number" is kept as the text it is
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -90,8 +97,73 @@ def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """Integers as usual; a run of thousands of digits stays text (Python refuses to convert it)."""
+    value = loader.construct_scalar(node)
+    if sum(ch.isdigit() for ch in str(value)) > MAX_INT_DIGITS:
+        return str(value)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _check_shape(source: str) -> None:
+    """Raise _TooBig when the document nests too deep or expands (through aliases) too far.
+
+    Runs on the parser's event stream, so nothing is built: a "billion laughs" file is refused after
+    reading it once, at the line where it crosses a limit.
+    """
+    depth = 0
+    nodes = chars = 0
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, characters) it stands for
+    open_: list[tuple[str | None, int, int]] = []  # collections being read: anchor, totals at start
+
+    def add(event: yaml.Event, more_nodes: int, more_chars: int) -> None:
+        nonlocal nodes, chars
+        nodes += more_nodes
+        chars += more_chars
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if nodes > MAX_NODES:
+            raise _TooBig(line, f"the file expands to more than {MAX_NODES} values (aliases `*name` included)")
+        if chars > MAX_EXPANDED_CHARS:
+            raise _TooBig(line, f"the file expands to more than {MAX_EXPANDED_CHARS // 2**20} MB of text "
+                                "(aliases `*name` included)")
+
+    for event in yaml.parse(source, Loader=_BaseLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
+            open_.append((event.anchor, nodes, chars))
+            add(event, 1, 0)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+            anchor, nodes_before, chars_before = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = (nodes - nodes_before, chars - chars_before)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, len(event.value))
+            add(event, 1, len(event.value))
+        elif isinstance(event, yaml.AliasEvent):
+            add(event, *sizes.get(event.anchor or "", (1, 0)))
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value for an error message: its repr, cut short."""
+    text = repr(value) if not isinstance(value, list | dict) else f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _line(mapping: Any, key: str | None = None) -> int:
@@ -151,7 +223,7 @@ class _FileChecker:
         if value not in AUDIENCES:
             self.error(
                 _line(mapping, "audience"),
-                f"`audience` is {value!r}; use one of: {', '.join(AUDIENCES)}",
+                f"`audience` is {_shown(value)}; use one of: {', '.join(AUDIENCES)}",
                 entry,
             )
             return default
@@ -167,6 +239,10 @@ class _FileChecker:
 
     def load(self) -> tuple[Topic | None, list[Entry], list[tuple[Entry, int, tuple[str, ...]]]]:
         try:
+            size = self.path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.error(0, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+                return None, [], []
             raw = self.path.read_bytes()
             source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -176,14 +252,21 @@ class _FileChecker:
             self.error(0, f"cannot read the file: {exc.strerror}")
             return None, [], []
         try:
+            _check_shape(source)
             doc = yaml.load(source, Loader=_LineLoader)
+        except _TooBig as exc:
+            self.error(exc.line, exc.message)
+            return None, [], []
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 0
             self.error(line, f"YAML syntax error: {exc.problem or exc}")
             return None, [], []
         except yaml.YAMLError as exc:
-            self.error(0, f"YAML syntax error: {exc}")
+            self.error(0, f"YAML syntax error: {_shown(str(exc), 200)}")
+            return None, [], []
+        except (ValueError, TypeError, RecursionError, MemoryError) as exc:  # a value YAML itself cannot build
+            self.error(0, f"the file cannot be read as YAML ({type(exc).__name__})")
             return None, [], []
         if not isinstance(doc, _Mapping):
             self.error(1, "the file must be a mapping with `category` and `entries`")
@@ -220,9 +303,9 @@ class _FileChecker:
             self.error(0, "an item of `entries` is not a mapping (did you forget `id:`?)")
             return None
         eid = item.get("id")
-        label = eid if isinstance(eid, str) else None
+        label = eid if isinstance(eid, str) and len(eid) <= 100 else None
         if not isinstance(eid, str) or not ID_RE.match(eid):
-            self.error(_line(item, "id"), f"`id` {eid!r} must use only a-z, 0-9 and '-'", label)
+            self.error(_line(item, "id"), f"`id` {_shown(eid)} must use only a-z, 0-9 and '-'", label)
             return None
         for key in item:
             if key not in ENTRY_KEYS:
@@ -299,17 +382,38 @@ class _FileChecker:
             if not isinstance(link, _Mapping) or "url" not in link or set(link) - {"title", "url"}:
                 self.error(_line(item, "links"), "each link needs `url` and an optional `title` only", eid)
                 continue
-            url = str(link["url"]).strip()
+            if not isinstance(link["url"], str):
+                self.error(_line(link, "url"), f"the URL must be text, not {_shown(link['url'])}", eid)
+                continue
+            url = link["url"].strip()
             if not _valid_url(url):
-                self.error(_line(link, "url"), f"malformed URL {url!r}", eid)
+                self.error(_line(link, "url"), f"malformed URL {_shown(url)}", eid)
                 continue
             title = link.get("title")
+            if title is not None and not isinstance(title, str | int | float):
+                self.error(_line(link, "title"), "a link's `title` must be text", eid)
+                continue
             links.append(Link(url=url, title=str(title).strip() if title else ""))
         return tuple(links)
 
 
 def _files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The base's files; a link to a file outside the folder is not one of them (see ``_outside``)."""
+    inside = directory.resolve()
+    return sorted(
+        p for p in directory.iterdir()
+        if p.suffix in (".yaml", ".yml") and p.is_file() and p.resolve().is_relative_to(inside)
+    )
+
+
+def _outside(directory: Path) -> list[Problem]:
+    """Links among the base's files that lead out of its folder: refused, never read."""
+    inside = directory.resolve()
+    return [
+        Problem(p.name, 0, None, "a link to a file outside the knowledge-base folder; put the file itself here")
+        for p in sorted(directory.iterdir())
+        if p.suffix in (".yaml", ".yml") and p.is_symlink() and not p.resolve().is_relative_to(inside)
+    ]
 
 
 def checksum(files: list[Path]) -> str:
@@ -319,7 +423,8 @@ def checksum(files: list[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(b"\0")
         try:
-            digest.update(path.read_bytes())
+            size = path.stat().st_size
+            digest.update(path.read_bytes() if size <= MAX_FILE_BYTES else f"<{size} bytes>".encode())
         except OSError:
             digest.update(b"<unreadable>")
         digest.update(b"\0")
@@ -331,14 +436,19 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     if not directory.is_dir():
         return None, [Problem(str(directory), 0, None, "not a folder")]
     files = _files(directory)
+    problems.extend(_outside(directory))
     if not files:
-        return None, [Problem(str(directory), 0, None, "no .yaml files in the folder")]
+        return None, [*problems, Problem(str(directory), 0, None, "no .yaml files in the folder")]
     topics: list[Topic] = []
     entries: dict[str, Entry] = {}
     pending_related: list[tuple[Entry, int, tuple[str, ...]]] = []
     for path in files:
         checker = _FileChecker(path, problems)
-        topic, file_entries, related = checker.load()
+        try:
+            topic, file_entries, related = checker.load()
+        except Exception as exc:  # whatever a file holds, the editor gets a line, not a traceback
+            checker.error(0, f"the file cannot be checked ({type(exc).__name__})")
+            continue
         kept: list[str] = []
         for entry in file_entries:
             if entry.id in entries:
@@ -385,7 +495,7 @@ def load_knowledge_base(directory: Path | str, cache_dir: Path | None = None) ->
     directory = Path(directory)
     if cache_dir is not None and directory.is_dir():
         files = _files(directory)
-        if files:
+        if files and not _outside(directory):
             cached = kb_cache.read(cache_dir, checksum(files), str(directory))
             if cached is not None:
                 return cached

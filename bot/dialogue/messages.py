@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+
+# What a database refuses in text: PostgreSQL takes no NUL character, and no half of a surrogate pair
+# (which is not UTF-8 at all). Such characters come from clients, bots and JSON "\u0000" escapes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` without NUL characters, and with lone surrogates replaced by U+FFFD."""
+    if _UNSTORABLE.search(text) is None:
+        return text
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
 class Attachment(StrEnum):
@@ -44,6 +56,17 @@ class Incoming:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     message_id: str | None = None
     file_links: tuple[str, ...] = ()  # where the platform keeps the files (VK): passed to operators only
+
+    def __post_init__(self) -> None:
+        # the one door every channel's messages come through: nothing a database refuses gets further
+        for name in ("text", "button", "message_id"):
+            value = getattr(self, name)
+            if value is not None and _UNSTORABLE.search(value) is not None:
+                object.__setattr__(self, name, storable(value))
+        if self.file_links and any(_UNSTORABLE.search(link) for link in self.file_links):
+            object.__setattr__(self, "file_links", tuple(storable(link) for link in self.file_links))
+        if _UNSTORABLE.search(self.user.user_id) is not None:
+            object.__setattr__(self, "user", UserRef(self.user.channel, storable(self.user.user_id)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from bot.config import HandoffSection
 from bot.delivery import outbox
 from bot.dialogue.logic import CASE_KEY, case_closed
 from bot.dialogue.markup import literal, split_message
-from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef
+from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef, storable
 from bot.dialogue.state import Conversation, Step
 from bot.handoff import cases
 from bot.handoff.cases import Case
@@ -387,6 +387,7 @@ class HandoffService:
         Files are copied within the workspace's platform (``copy_from``); to another platform they go as
         ``files`` the person's channel downloads and uploads, when it takes files of those kinds.
         """
+        text = storable(text)
         now = self.clock.now()
         refused = await self._undeliverable(conn, case)
         if refused is not None:
@@ -428,7 +429,7 @@ class HandoffService:
     async def correct(self, conn: AsyncConnection, case: Case, operator: Operator, text: str) -> str | None:
         """An operator edited a message in a case's topic: the person gets the corrected text, marked as
         a correction (what they already received stays as it was). A note for the topic if not delivered."""
-        body = text.strip()
+        body = storable(text).strip()
         if not body:
             return None
         refused = await self._undeliverable(conn, case)

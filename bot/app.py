@@ -29,6 +29,7 @@ from bot.notify.desk import NotifyDesk
 from bot.notify.rating import schedule_rating_invitation
 from bot.notify.reminders import remindable
 from bot.storage import Database, upgrade
+from bot.storage.database import private_dir
 from bot.storage.models import KBEntryTitle, KBVersion
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class App:
     ) -> App:
         clock = clock or SystemClock()
         texts = texts or Texts()
+        private_dir(settings.bot.data_dir)  # the database, the salt and the caches: for this user only
         db = Database(settings.database_url, echo=settings.database.echo)
         try:
             if settings.database.auto_migrate:

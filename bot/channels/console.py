@@ -7,6 +7,7 @@ are printed numbered. ``/quit`` or end of input stops.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -69,6 +70,9 @@ class ConsoleChannel:
 
     async def run(self, stdin: TextIO | None = None, prompt: bool | None = None) -> None:
         stdin = stdin or sys.stdin
+        if isinstance(stdin, io.TextIOWrapper):
+            # bytes that are not UTF-8 (a pipe from another encoding) become U+FFFD, not a crash
+            stdin.reconfigure(errors="replace")
         interactive = stdin.isatty() if prompt is None else prompt
         loop = asyncio.get_running_loop()
         if interactive:

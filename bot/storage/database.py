@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -120,6 +121,34 @@ class WalCheckpointer:
                 log.warning("SQLite checkpoint failed (%s); trying again", exc)
 
 
+def private_dir(path: Path) -> None:
+    """Create ``path`` readable by this user only (0700); an existing one open to others is closed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create the database file readable by this user only (0600) before SQLite opens it; SQLite gives
+    its -wal and -shm files the same permissions."""
+    if not path.parent.exists():
+        private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            _tighten(each, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & 0o077 and path.stat().st_uid == os.getuid():
+            os.chmod(path, mode)
+            log.info("Closed %s to other users (mode %o -> %o)", path, current, mode)
+    except FileNotFoundError:
+        pass
+
+
 def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine:
     """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
     lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
@@ -127,8 +156,8 @@ def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine
     beside the writer)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            private_file(Path(parsed.database))
         options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"} if readers else {}
         options["async_creator"] = _inline_creator(parsed)
         engine = create_async_engine(

@@ -48,7 +48,9 @@ class TelegramDesk:
         self.t = service.t
         self.editor_command: EditorRunner | None = None  # (command, user id, args) -> text, or None
         self._members: dict[int, tuple[bool, float]] = {}
-        self._hinted_at = 0.0
+        # when administrators were last told; None: never (time.monotonic() counts from the host's boot,
+        # so comparing with 0 kept the hint back for the first 10 minutes after a reboot)
+        self._hinted_at: float | None = None
 
     # --- setup ----------------------------------------------------------------------------------------
 
@@ -293,7 +295,7 @@ class TelegramDesk:
 
     async def _hint_admins(self, error: str) -> None:
         now = time.monotonic()
-        if now - self._hinted_at < ADMIN_HINT_EVERY:
+        if self._hinted_at is not None and now - self._hinted_at < ADMIN_HINT_EVERY:
             return
         self._hinted_at = now
         text = ("⚠️ Не могу создать тему для нового обращения: сделайте бота администратором группы с правом "

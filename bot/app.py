@@ -61,10 +61,10 @@ class App:
         clock = clock or SystemClock()
         texts = texts or Texts()
         private_dir(settings.bot.data_dir)  # the database, the salt and the caches: for this user only
-        db = Database(settings.database_url, echo=settings.database.echo)
+        db = Database(settings.database_url, echo=settings.database.echo, lock_timeout=settings.database.lock_timeout)
         try:
             if settings.database.auto_migrate:
-                await upgrade(db.engine)
+                await db.retry_when_locked(lambda: upgrade(db.engine))
             knowledge = LiveKnowledge(
                 kb_path or settings.knowledge_base.path,
                 settings.matcher,

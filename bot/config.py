@@ -81,6 +81,7 @@ class DatabaseSection(Section):
     url: str = ""  # empty: SQLite file bot.sqlite3 under bot.data_dir
     echo: bool = False
     auto_migrate: bool = True
+    lock_timeout: float = Field(30.0, gt=0)  # SQLite: seconds a write waits for another process's lock
 
 
 class KnowledgeBaseSection(Section):

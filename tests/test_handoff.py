@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.handoff import cases
 from bot.storage.models import CaseRow
+from tests.db_helpers import count, settled
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import Running, start_bot, telegram_settings
 
@@ -167,7 +168,11 @@ async def test_two_operators_press_take_at_once(tmp_path: Path) -> None:
             answers = callback_answers(fake)[-2:]
             refused = [a for a in answers if str(a.get("show_alert")).lower() == "true"]
             assert len(refused) == 1 and "Обращение уже взял(а)" in refused[0]["text"]
-            await asyncio.sleep(0.3)
+            # not a fixed pause (under load the messages took longer than 0.3 s to arrive): wait for them,
+            # then until every outbox row has its final status, so that a second one would be here too
+            await fake.wait_for(lambda: any("взял ваш вопрос" in t for t in fake.texts(PERSON)))
+            await fake.wait_for(lambda: any("Обращение взял(а)" in t for t in topic_texts(fake, thread)))
+            await settled(bot.app)
             assert sum("взял ваш вопрос" in t for t in fake.texts(PERSON)) == 1
             assert sum("Обращение взял(а)" in t for t in topic_texts(fake, thread)) == 1
         finally:
@@ -326,6 +331,12 @@ async def force_retry(bot: Running) -> None:
 
     from bot.storage.models import OutboxRow
 
+    # a row still in the sender's quick retries is "sending" and becomes "pending" (due in 30 s) only when
+    # they end: wait for that, or the update below misses it and the row waits beyond the test's patience
+    for _ in range(400):
+        if not await count(bot.app, OutboxRow, OutboxRow.status == "sending"):
+            break
+        await asyncio.sleep(0.05)
     async with bot.app.db.transaction() as conn:
         await conn.execute(update(OutboxRow).where(OutboxRow.status == "pending").values(due_at=bot.app.clock.now()))
     bot.runtime.sender.wake()

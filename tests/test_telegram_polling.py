@@ -102,3 +102,40 @@ async def test_an_update_is_acknowledged_once_stored_and_its_chat_waits_for_its_
     assert channel.handled == [30, 31] and channel.delivered == [30, 31]
     poller.stop()
     await asyncio.wait_for(task, timeout=2)
+
+
+async def test_a_slow_update_does_not_make_the_poller_ask_fifty_times_a_second() -> None:
+    """Through aiogram against the fake Bot API: while one update takes 2 s, the updates in hand come
+    back with every answer; asking again every 20 ms would be ~100 requests bringing nothing new."""
+    from aiogram import Bot
+
+    from bot.channels.telegram.session import UpdateFilter, make_session
+    from tests.fakes.telegram import FakeTelegram
+
+    async with FakeTelegram() as fake:
+        filter_ = UpdateFilter()
+        bot = Bot(fake.token, session=make_session(fake.base_url, 5, filter_))
+        first = fake.message(1, "долгий вопрос")["update_id"]
+        for chat in range(2, 6):
+            fake.message(chat, "быстрый вопрос")
+        channel = SlowChannel({first: 2.0})
+        poller = Poller(bot, channel, timeout=1, updates=filter_)  # type: ignore[arg-type]
+        task = asyncio.create_task(poller.run())
+        try:
+            for _ in range(200):
+                if len(channel.handled) == 5:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(channel.handled) == 5 and channel.handled[-1] == first
+            polls = len(fake.calls_of("getUpdates"))
+            assert polls <= 15, f"{polls} getUpdates in 2 s"
+            fake.message(7, "новый вопрос")  # and a new update still comes in at once
+            for _ in range(100):
+                if len(channel.handled) == 6:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(channel.handled) == 6
+        finally:
+            poller.stop()
+            await asyncio.wait_for(task, timeout=5)
+            await bot.session.close()

@@ -7,8 +7,14 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    nullcontext,
+)
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -17,6 +23,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -62,14 +69,49 @@ class InlineSQLite(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
-def _inline_creator(url: URL) -> Callable[[], InlineSQLite]:
-    """Connections opened with the arguments SQLAlchemy's aiosqlite dialect would use for ``url``."""
+def _inline_creator(url: URL, own_transactions: bool = False) -> Callable[[], InlineSQLite]:
+    """Connections opened with the arguments SQLAlchemy's aiosqlite dialect would use for ``url``
+    (``own_transactions``: the driver opens none; see ``_begin_immediate``)."""
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+    if own_transactions:
+        kwargs = {**kwargs, "isolation_level": None}
 
     def connect() -> InlineSQLite:
         return InlineSQLite(lambda: sqlite3.connect(*args, **kwargs), 64)
 
     return connect
+
+
+class DatabaseLocked(Exception):
+    """Another process held the SQLite database's write lock longer than ``lock_timeout``."""
+
+
+LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock on the database file
+_LOCK_POLL_FIRST = 0.01  # seconds between tries for the lock, growing to…
+_LOCK_POLL_MAX = 0.25
+
+
+def _writer_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite's busy handler would wait in this thread, the event loop's: never; the wait is asyncio's
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.close()
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Take the write lock at the start of every write transaction (WAL: nothing later waits for
+    another process), so that a lock held elsewhere shows here, where the wait can be retried."""
+    driver = conn.connection.driver_connection
+    raw = driver._connection if isinstance(driver, aiosqlite.Connection) else driver
+    raw.execute("BEGIN IMMEDIATE")
+
+
+def _is_locked(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        exc = exc.orig or exc
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "database is locked" in str(exc) or "database is busy" in str(exc)
+    )
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
@@ -149,7 +191,11 @@ def _tighten(path: Path, mode: int) -> None:
         pass
 
 
-def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine:
+async def _enter_sync(stack: AsyncExitStack, context: AbstractContextManager[T]) -> T:
+    return stack.enter_context(context)
+
+
+def create_engine(url: str, echo: bool = False, readers: int = 0, own_transactions: bool = False) -> AsyncEngine:
     """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
     lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
     handler); ``readers>0`` gives a pool of that many connections for reading (WAL lets them run
@@ -159,7 +205,7 @@ def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             private_file(Path(parsed.database))
         options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"} if readers else {}
-        options["async_creator"] = _inline_creator(parsed)
+        options["async_creator"] = _inline_creator(parsed, own_transactions and not readers)
         engine = create_async_engine(
             url, echo=echo, pool_size=max(1, readers), max_overflow=0, pool_timeout=60, pool_reset_on_return=None,
             **options,
@@ -172,9 +218,12 @@ def create_engine(url: str, echo: bool = False, readers: int = 0) -> AsyncEngine
 class Database:
     """One engine and its session factory for the whole process."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, lock_timeout: float | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.lock_timeout = lock_timeout or LOCK_TIMEOUT
+        database = make_url(url).database
+        on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        self.engine = create_engine(url, echo=echo, own_transactions=on_disk)
         self.reader = create_engine(url, echo=echo, readers=4) if self.engine.dialect.name == "sqlite" else self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.checkpointer: WalCheckpointer | None = None
@@ -184,15 +233,21 @@ class Database:
             asyncio.Lock() if self.is_sqlite else nullcontext()
         )
         self._direct: Engine | None = None  # run_in_transaction's plain connection (a database file)
-        database = make_url(url).database
-        if self.is_sqlite and database and database != ":memory:" and not database.startswith("file:"):
+        self._on_disk = self.is_sqlite and on_disk
+        if self._on_disk:
+            assert database is not None
             self._direct = create_sync_engine(
                 make_url(url).set(drivername="sqlite+pysqlite"), echo=echo, pool_size=1, max_overflow=0,
-                pool_reset_on_return=None,
+                pool_reset_on_return=None, connect_args={"isolation_level": None},
             )
             event.listen(self._direct, "connect", _sqlite_pragmas)
             for engine in (self.engine.sync_engine, self.reader.sync_engine, self._direct):
                 event.listen(engine, "connect", _no_autocheckpoint)
+            # another process (a command-line tool, a second instance) may hold the file's write lock:
+            # writers here wait for it in asyncio, never in SQLite's busy handler (see _begin_immediate)
+            for engine in (self.engine.sync_engine, self._direct):
+                event.listen(engine, "connect", _writer_pragmas)
+                event.listen(engine, "begin", _begin_immediate)
             self.checkpointer = WalCheckpointer(database)
 
     @property
@@ -202,14 +257,72 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error."""
-        async with self._writing, self.sessions() as session, session.begin():
-            yield session
+        if not self._on_disk:
+            async with self._writing, self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writing:
+            stack, session = await self._when_unlocked(self._locked_session)
+            async with stack:
+                yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A Core connection in a transaction: committed on success, rolled back on error."""
-        async with self._writing, self.engine.begin() as conn:
-            yield conn
+        if not self._on_disk:
+            async with self._writing, self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._writing:
+            stack, conn = await self._when_unlocked(self._locked_connection)
+            async with stack:
+                yield conn
+
+    async def retry_when_locked(self, work: Callable[[], Awaitable[T]]) -> T:
+        """``work()`` (a whole transaction of its own, e.g. the migrations), tried again while another
+        process holds the database file's write lock."""
+        if not self._on_disk:
+            return await work()
+        stack, result = await self._when_unlocked(lambda _stack: work())
+        await stack.aclose()
+        return result
+
+    async def _locked_session(self, stack: AsyncExitStack) -> AsyncSession:
+        session = await stack.enter_async_context(self.sessions())
+        await stack.enter_async_context(session.begin())
+        await session.connection()  # begins now: the write lock is taken here
+        return session
+
+    async def _locked_connection(self, stack: AsyncExitStack) -> AsyncConnection:
+        return await stack.enter_async_context(self.engine.begin())
+
+    async def _when_unlocked(
+        self, enter: Callable[[AsyncExitStack], Awaitable[T]]
+    ) -> tuple[AsyncExitStack, T]:
+        """Enter a write transaction, waiting in asyncio (the loop stays free) while another process
+        holds the database file's write lock; DatabaseLocked after ``lock_timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        pause = _LOCK_POLL_FIRST
+        warned = False
+        while True:
+            stack = AsyncExitStack()
+            try:
+                return stack, await enter(stack)
+            except Exception as exc:
+                await stack.aclose()
+                if not _is_locked(exc):
+                    raise
+            waited = loop.time() - started
+            if waited >= self.lock_timeout:
+                log.error("The database file is locked by another process for %.0f s (database.lock_timeout); "
+                          "this write is given up and will be tried again", waited)
+                raise DatabaseLocked(f"the database file stayed locked by another process for {waited:.0f} s")
+            if not warned and waited >= 1.0:
+                log.warning("The database file is locked by another process; writes wait (the bot stays responsive)")
+                warned = True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LOCK_POLL_MAX)
 
     async def run_in_transaction(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -225,8 +338,10 @@ class Database:
         """
         if self._direct is None:
             return await greenlet_spawn(self._in_transaction, fn, *args, **kwargs)
+        direct = self._direct
         async with self._writing:
-            with self._direct.begin() as conn:
+            stack, conn = await self._when_unlocked(lambda s: _enter_sync(s, direct.begin()))
+            async with stack:
                 return fn(conn, *args, **kwargs)
 
     def _in_transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

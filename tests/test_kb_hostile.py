@@ -168,3 +168,26 @@ async def test_an_unexpected_error_is_a_refused_reload_not_a_dead_watcher(
     assert watched == 2 and not task.done()
     assert len(outcomes) == 1 and "watching the folder failed (OSError: the folder is gone)" in outcomes[0].text()
     await stop_watcher(task)
+
+
+async def test_a_refused_file_is_reported_in_the_operators_group(tmp_path: Path, kb: Path) -> None:
+    from bot.clock import FakeClock
+    from bot.runner import tell_editors
+    from tests.fakes.telegram import FakeTelegram
+    from tests.telegram_harness import Running
+    from tests.test_handoff import GROUP, MONDAY_NOON_MSK, general_texts, start
+
+    async with FakeTelegram() as fake:
+        bot: Running = await start(tmp_path, fake, FakeClock(MONDAY_NOON_MSK))
+        try:
+            reloader = Reloader(bot.app.knowledge, bot.app.record_kb_version, tell_editors(bot.app))
+            bot.app.knowledge.path = kb
+            (kb / "laughs.yaml").write_text(laughs() + "category: Смех\nentries:\n  - id: *l6\n", "utf-8")
+            outcome = await reloader.reload("watch")
+            assert not outcome.ok
+            await fake.wait_for(lambda: any("Новая база знаний не принята" in t and "laughs.yaml:" in t
+                                            for t in general_texts(fake)), timeout=10)
+            assert all(len(t) < 2000 for t in general_texts(fake))
+            assert fake.sent(GROUP)
+        finally:
+            await bot.stop()

@@ -217,3 +217,19 @@ async def test_the_first_retry_after_a_telegram_5xx_waits(tmp_path: Path) -> Non
         sends = [c for c in fake.calls if c.method == "sendMessage"]
         assert sends[0].status == 502 and sends[0].at >= started
         assert sends[1].at - sends[0].at >= 0.4
+
+
+async def test_a_black_holed_network_is_a_line_per_attempt_not_silence(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.telegram import channel as channel_module
+
+    monkeypatch.setattr(channel_module, "REQUEST_TIMEOUT", 1.0)  # 15 s in service
+    async with FakeTelegram() as fake:
+        settings = telegram_settings(tmp_path, fake)
+        fake.fail("getMe", "timeout", times=1, delay=3.0)  # the request hangs: no answer at all
+        with caplog.at_level(logging.WARNING, logger="bot.channels.startup"):
+            bot = await start_bot(settings, fake)
+        await bot.stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.startup"]
+    assert len(lines) == 1 and "Telegram getMe failed (attempt 1: TelegramNetworkError" in lines[0]

@@ -40,11 +40,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PLACEHOLDER_PRIVACY_URL = "https://example.org/privacy"
+PLACEHOLDER_ORGANISATION = "администрации региона"
+
+
 class BotSection(Section):
     name: str = "Цифровой помощник"
-    organisation: str = "администрации региона"
+    organisation: str = PLACEHOLDER_ORGANISATION
     timezone: str = "Europe/Moscow"
-    privacy_policy_url: str = "https://example.org/privacy"
+    privacy_policy_url: str = PLACEHOLDER_PRIVACY_URL
     data_dir: Path = Path("data")
 
     @field_validator("timezone")
@@ -53,7 +57,7 @@ class BotSection(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Kamchatka)") from exc
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow or Asia/Yekaterinburg)") from exc
         return value
 
 

@@ -57,7 +57,9 @@ class BotSection(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Moscow or Asia/Yekaterinburg)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Moscow or Asia/Yekaterinburg)"
+            ) from exc
         return value
 
 
@@ -184,6 +186,12 @@ class EditorsSection(Section):
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
 
 
+class ReportsSection(Section):
+    """Reports: the standard's stars are shown only from this many ratings up (fewer make them noise)."""
+
+    min_ratings_for_stars: int = Field(30, ge=1)
+
+
 REMINDER_WORDS = [  # stems looked for in an entry's question and keywords: appointments and deadlines
     "запис", "прием", "приём", "срок", "продл", "истека", "не позднее", "ежегодно", "декларац", "уплат",
     "очеред", "визит", "когда сдавать", "когда платить",
@@ -287,6 +295,7 @@ class Settings(BaseSettings):
     vk: VKSection = VKSection()
     analytics: AnalyticsSection = AnalyticsSection()
     editors: EditorsSection = EditorsSection()
+    reports: ReportsSection = ReportsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
 

@@ -27,6 +27,7 @@ def setup_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries that log request bodies or URLs (with the token in them) stay at WARNING.
-    noisy_loggers = ("pymorphy3", "aiogram.event", "aiohttp.access", "vkbottle", "apscheduler", "alembic")
+    noisy_loggers = ("pymorphy3", "aiogram.event", "aiohttp.access", "vkbottle", "apscheduler", "alembic",
+                     "matplotlib")
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -215,3 +215,11 @@ def test_kb_check_command(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "a.yaml:3 [a]: `answer` is missing or empty" in bad.stdout
     assert "Traceback" not in bad.stderr
+
+
+def test_demo_base_follows_its_own_plain_language_advice() -> None:
+    """The demo base is the example editors copy: no long sentences, канцелярит or answers without an action.
+    (Some entries are deliberately past their review date, to show the review reminders.)"""
+    from bot.editors.readability import base_hints
+
+    assert [str(h) for h in base_hints(load_knowledge_base(DEMO_KB))] == []

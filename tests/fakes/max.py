@@ -270,7 +270,8 @@ class FakeMax(FakeChat):
                     _drop(request)
                     return web.Response()
                 if failure.kind == "not_ready":
-                    return self._error(call, 400, "attachment.not.ready", "Key: errors.process.attachment.file.not.processed")
+                    return self._error(call, 400, "attachment.not.ready",
+                                       "Key: errors.process.attachment.file.not.processed")
                 if failure.kind == "slow":
                     await asyncio.sleep(failure.delay)
                     break

@@ -133,7 +133,7 @@ class MaxAPI:
         url = slot.get("url")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise MaxUnavailable("POST /uploads gave no upload address")
-        form = aiohttp.FormData()
+        form = aiohttp.FormData(quote_fields=False)  # the file name as UTF-8, as browsers send it
         form.add_field("data", data, filename=filename, content_type="application/octet-stream")
         try:
             async with self.session.post(url, data=form) as response:

@@ -489,3 +489,29 @@ async def test_forget_erases_a_max_person(tmp_path: Path) -> None:
         await fake.wait_for(lambda: any("данные удалены" in t for t in fake.texts(USER)))
         await settled(bot.app)
         assert await count(bot.app, Person) == 0 and await count(bot.app, Account) == 0
+
+
+async def test_analytics_and_reports_count_max_as_its_own_channel(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from bot.reports.data import Period
+    from bot.reports.document import build, to_markdown
+    from bot.reports.service import build_report
+    from bot.storage.models import EventRow
+
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        fake.message(USER, "как открыть ипшку")
+        await fake.wait_for(lambda: asked_helped(fake, USER))
+        await settled(bot.app)
+        async with bot.app.db.read() as conn:
+            channels = set((await conn.scalars(select(EventRow.channel))).all())
+            people = set((await conn.scalars(select(EventRow.person))).all())
+        assert channels == {"max"}
+        assert str(USER) not in "".join(p or "" for p in people)  # analytics without identities
+        today = datetime.now(UTC).date()
+        report = await build_report(bot.app.db, Period(today - timedelta(days=1), today + timedelta(days=1), UTC))
+        assert [(g.name, g.questions, g.people) for g in report.by_channel] == [("max", 1, 1)]
+        assert "| MAX | 1 | 1 |" in to_markdown(build(report, datetime.now(UTC)))

@@ -107,6 +107,8 @@ class FakeMax(FakeChat):
         self.subscriptions: list[dict[str, Any]] = []
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update number, HTTP status) per attempt
         self.next_seq = 1
+        self.delivered: dict[int, list[tuple[float, dict[str, Any]]]] = {}  # user -> (when, body) in order
+        self._delivery = asyncio.Event()
         self.base_url = ""
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -217,8 +219,26 @@ class FakeMax(FakeChat):
 
     def sent(self, user: int | None = None) -> list[dict[str, Any]]:
         """Bodies of every message delivered (to one person, if given), in order."""
-        return [c.body for c in self.calls_of("/messages")
-                if user is None or int(c.params.get("user_id", 0)) == user]
+        if user is not None:
+            return [body for _, body in self.delivered.get(user, [])]
+        return [c.body for c in self.calls_of("/messages")]
+
+    async def reply(self, user: int, before: int) -> float:
+        """Wait until a person has more than ``before`` messages; when the next one arrived."""
+        while len(self.delivered.get(user, [])) <= before:
+            self._delivery.clear()
+            await self._delivery.wait()
+        return self.delivered[user][before][0]
+
+    def busiest_second(self) -> int:
+        """The most requests MAX got in any one second (its limit is 30)."""
+        times = sorted(c.at for c in self.calls)
+        most, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def texts(self, user: int) -> list[str]:
         return [b.get("text", "") for b in self.sent(user)]
@@ -358,6 +378,8 @@ class FakeMax(FakeChat):
         message = self._message(BOT_ID, text)
         message["sender"] = {"user_id": BOT_ID, "name": "Цифровой помощник", "is_bot": True}
         message["recipient"] = {"chat_id": dialog_chat(user), "chat_type": "dialog", "user_id": user}
+        self.delivered.setdefault(user, []).append((time.monotonic(), body))
+        self._delivery.set()
         return web.json_response({"message": message})
 
     async def _post_answers(self, request: web.Request, call: Call) -> web.Response:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 TYPING_AFTER = 1.0  # seconds of work before "typing…" is shown
 CALLBACK_NOTICE = "Принято"  # the short notice a button press is answered with (the reply comes as a message)
+OTHER_REQUESTS = "max:requests"  # the limiter's key for requests that are not messages (answers, "typing…")
 _QUIET = (MaxError, MaxUnavailable)
 
 
@@ -99,13 +100,13 @@ class MaxChannel:
     async def _answer_callback(self, callback_id: str) -> None:
         """Stop the button's spinner with a short notice; the reply itself comes as a message."""
         with contextlib.suppress(*_QUIET):
-            await self.limiter.other_request()
-            await self.api.answer(callback_id, {"notification": CALLBACK_NOTICE})
+            async with self.limiter.slot(OTHER_REQUESTS):  # counted until MAX has answered, like a message
+                await self.api.answer(callback_id, {"notification": CALLBACK_NOTICE})
 
     async def _typing(self, chat_id: int) -> None:
         with contextlib.suppress(*_QUIET):
-            await self.limiter.other_request()
-            await self.api.action(chat_id, "typing_on")
+            async with self.limiter.slot(OTHER_REQUESTS):
+                await self.api.action(chat_id, "typing_on")
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         self._background.spawn(coro)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.channels.in_order import InOrder
 from bot.channels.max.api import MaxAPI, MaxError, MaxUnavailable
-from bot.channels.max.channel import MaxChannel
+from bot.channels.max.channel import OTHER_REQUESTS, MaxChannel
 from bot.channels.max.inbound import UPDATE_TYPES, update_key, user_of
 from bot.delivery.outbox import Envelope
 
@@ -92,8 +92,13 @@ class MaxPoller:
         if self._pending <= 0:
             self._batch_done.set()
 
+    async def _ask(self) -> dict[str, Any]:
+        # MAX counts every request against one limit: a long poll holds its place while it waits
+        async with self.channel.limiter.slot(OTHER_REQUESTS):
+            return await self.api.updates(self.marker, self.timeout, BATCH, UPDATE_TYPES)
+
     async def _fetch(self) -> dict[str, Any] | None:
-        fetch = asyncio.ensure_future(self.api.updates(self.marker, self.timeout, BATCH, UPDATE_TYPES))
+        fetch = asyncio.ensure_future(self._ask())
         stopping = asyncio.ensure_future(self._stop.wait())
         done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()

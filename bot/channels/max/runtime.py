@@ -10,7 +10,7 @@ from bot.app import App
 from bot.channels.background import wind_down
 from bot.channels.max import files
 from bot.channels.max.api import MaxAPI, MaxError, MaxUnavailable
-from bot.channels.max.channel import MaxChannel
+from bot.channels.max.channel import OTHER_REQUESTS, MaxChannel
 from bot.channels.max.inbound import CHANNEL, UPDATE_TYPES
 from bot.channels.max.polling import MaxPoller
 from bot.channels.max.transport import MaxTransport
@@ -35,8 +35,14 @@ def make_api(section: MaxSection) -> MaxAPI:
 
 
 def rate_limits(section: MaxSection) -> RateLimits:
+    """The section's limits; the bot writes to people only, so the group budget (a "chat" that is every
+    request other than a message) is the overall one."""
     limits = section.limits
-    return RateLimits(limits.per_second, limits.chat_burst, limits.chat_per_second, limits.group_per_minute)
+    return RateLimits(limits.per_second, limits.chat_burst, limits.chat_per_second, limits.per_second * 60)
+
+
+def is_other_request(key: str) -> bool:
+    return key == OTHER_REQUESTS
 
 
 async def whoami(api: MaxAPI) -> str:
@@ -90,7 +96,7 @@ class MaxRuntime:
         except BaseException:
             await api.close()
             raise
-        limiter = Limiter(rate_limits(section))
+        limiter = Limiter(rate_limits(section), is_other_request)
         transport = MaxTransport(api, app.file_sources)
         handoff = app.handoff
         if handoff is not None:  # operators' photos and documents reach MAX people through uploads

@@ -119,4 +119,5 @@ def test_errors_map_to_what_the_sender_does() -> None:
     assert classify(MaxError(400, "attachment.not.ready")).status == Status.TRANSIENT
     assert classify(MaxError(403, "chat.denied")).status == Status.BLOCKED
     assert classify(MaxError(404, "chat.not.found")).status == Status.BLOCKED
+    assert classify(MaxError(404, "not.found", "Path /mesages is not recognized")).status == Status.FAILED
     assert classify(MaxError(400, "proto.payload")).status == Status.FAILED

@@ -71,20 +71,29 @@ class MaxPoller:
             backoff = 1.0
             raw = answer.get("updates")
             updates = [u for u in raw if isinstance(u, dict)] if isinstance(raw, list) else []
-            if updates:
-                await self._handle(updates)
+            if updates and not await self._handle(updates):
+                break  # stopping with part of the batch in hand: its marker is not passed on
             marker = answer.get("marker")
             if isinstance(marker, int) and not isinstance(marker, bool):
                 self.marker = marker  # passed with the next request: this batch is handled
         await self._finish()
 
-    async def _handle(self, updates: list[dict[str, Any]]) -> None:
-        """Start every update of the batch and wait until each is stored."""
+    async def _handle(self, updates: list[dict[str, Any]]) -> bool:
+        """Start every update of the batch and wait until each is stored; False if told to stop first."""
         self._pending = len(updates)
         self._batch_done.clear()
         for update in updates:
             self._in_order.start(user_of(update), update, self._handled)
-        await self._batch_done.wait()
+        done = asyncio.ensure_future(self._batch_done.wait())
+        stopping = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({done, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if self._batch_done.is_set():
+            done.cancel()
+            return True
+        await self._in_order.finish()  # what is in hand may still finish (cancelled after a minute)
+        done.cancel()
+        return self._batch_done.is_set()
 
     async def _handled(self) -> None:
         self._pending -= 1

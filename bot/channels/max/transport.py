@@ -30,9 +30,15 @@ def classify(error: MaxError) -> SendResult:
         return SendResult(Status.RETRY_AFTER, error.retry_after, text)
     if error.status >= 500 or error.code == NOT_READY:
         return SendResult(Status.TRANSIENT, error=text)
-    if error.status in (403, 404):  # the person stopped the bot, blocked it, or is gone
-        return SendResult(Status.BLOCKED, error=text)
+    if error.status == 403 or (error.status == 404 and _about_the_person(error)):
+        return SendResult(Status.BLOCKED, error=text)  # the person stopped the bot, blocked it, or is gone
     return SendResult(Status.FAILED, error=text)
+
+
+def _about_the_person(error: MaxError) -> bool:
+    """A 404 that says the chat or user is gone (not a wrong address, which must not mark anyone)."""
+    words = f"{error.code} {error.message}".lower()
+    return any(word in words for word in ("chat", "user", "dialog"))
 
 
 class MaxTransport:

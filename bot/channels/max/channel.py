@@ -79,22 +79,22 @@ class MaxChannel:
 
     async def _stopped(self, stopped: Stopped) -> None:
         """bot_stopped: nothing proactive goes to the person until they start the bot again."""
-        user = UserRef(CHANNEL, str(stopped.user_id))
-        async with self.app.db.transaction() as conn:
-            await people.mark_unreachable(conn, user, self.app.clock.now())
-            account = await people.find_account(conn, user)
-            if self.app.handoff is not None and account is not None:
-                await self.app.handoff.person_unreachable(conn, account.account_id)
-        self.app.dialogue.forget_cached(user)
+        await self._unreachable(UserRef(CHANNEL, str(stopped.user_id)), None)
         log.info("A MAX user stopped the bot; marked unreachable")
 
     async def on_blocked(self, envelope: Envelope) -> None:
         """MAX refused a message because the person stopped or blocked the bot."""
-        user = UserRef(CHANNEL, envelope.recipient)
+        await self._unreachable(UserRef(CHANNEL, envelope.recipient), envelope.account_id)
+
+    async def _unreachable(self, user: UserRef, account_id: int | None) -> None:
+        """Mark the person unreachable; the operators of their open case are told."""
         async with self.app.db.transaction() as conn:
             await people.mark_unreachable(conn, user, self.app.clock.now())
-            if self.app.handoff is not None and envelope.account_id is not None:
-                await self.app.handoff.person_unreachable(conn, envelope.account_id)
+            if account_id is None:
+                account = await people.find_account(conn, user)
+                account_id = account.account_id if account is not None else None
+            if self.app.handoff is not None and account_id is not None:
+                await self.app.handoff.person_unreachable(conn, account_id)
         self.app.dialogue.forget_cached(user)
 
     async def _answer_callback(self, callback_id: str) -> None:

@@ -212,11 +212,13 @@ async def test_dropped_connections_lose_nothing(tmp_path: Path) -> None:
         await fake.wait_for(lambda: asked_helped(fake, USER), timeout=30)
         assert len([t for t in fake.texts(USER) if "Р21001" in t]) == 1
         fake.fail("/updates", "drop", times=2)  # the long poll breaks: asked again with the same marker
-        fake.fail("/updates", "slow", times=1, delay=3.0)  # …and once answers too late
+        fake.fail("/updates", "slow", times=1, delay=3.0)  # …once answers too late
+        fake.fail("/updates", "drop_after", times=1)  # …and once MAX answers, but the answer is lost
         fake.message(USER, "как записаться в мфц")
         await fake.wait_for(lambda: any(t.startswith("Записаться в МФЦ") for t in fake.texts(USER)), timeout=30)
         await settled(bot.app, timeout=20)
         assert len([t for t in fake.texts(USER) if t.startswith("Записаться в МФЦ")]) == 1
+        assert {c.status for c in fake.calls if c.path == "/updates"} >= {0, 200}  # the faults did happen
 
 
 async def test_a_person_who_stopped_the_bot_is_marked_unreachable(tmp_path: Path) -> None:

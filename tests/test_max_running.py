@@ -223,3 +223,31 @@ async def test_analytics_and_reports_count_max_as_its_own_channel(tmp_path: Path
         report = await build_report(bot.app.db, Period(today - timedelta(days=1), today + timedelta(days=1), UTC))
         assert [(g.name, g.questions, g.people) for g in report.by_channel] == [("max", 1, 1)]
         assert "| MAX | 1 | 1 |" in to_markdown(build(report, datetime.now(UTC)))
+
+
+async def test_a_broadcast_reaches_max_people_who_agreed_and_no_one_else(tmp_path: Path) -> None:
+    from bot.consent import records
+    from bot.dialogue.messages import UserRef
+    from bot.notify import broadcasts
+    from bot.notify.jobs import tick
+    from bot.people import repository as people
+
+    async with running_bot(tmp_path, BOT_NOTIFICATIONS__QUIET_FROM="00:00", BOT_NOTIFICATIONS__QUIET_TO="00:00") as bot:
+        app, fake = bot.app, bot.fake
+        now = app.clock.now()
+        async with app.db.transaction() as conn:
+            for user, subjects in ((801, (records.PERSONAL_DATA, records.CONTENT)), (802, (records.PERSONAL_DATA,))):
+                account = await people.create_account(conn, UserRef("max", str(user)), now)
+                for subject in subjects:
+                    await records.record(conn, person_id=account.person_id, subject=subject, granted=True,
+                                         channel="max", wording_version="t", at=now, source="test")
+            bid = await broadcasts.create(conn, author="t", text="Новая мера поддержки", category="content",
+                                          segment=None, topic=None, entries=(), send_at=now, now=now,
+                                          kb=app.knowledge.current.base)
+            await broadcasts.schedule(conn, bid)
+        await tick(app)
+        bot.runtime.sender.wake()
+        await fake.wait_for(lambda: bool(fake.sent(801)))
+        await settled(app)
+        assert fake.texts(801)[0].startswith("Новая мера поддержки") and fake.sent(802) == []
+        assert any(label == "Отписаться" for label, _ in fake.buttons(801))

@@ -91,6 +91,17 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             if vk is None:
                 return 0  # stopped while waiting for VK
             runtimes.append(vk)
+        if settings.max.token is not None:
+            from bot.channels.max.runtime import MaxRuntime, MaxSetupError
+
+            try:
+                max_runtime = await until_stopped(MaxRuntime.start(app, settings.max), stop)
+            except MaxSetupError as exc:
+                print(f"MAX: {exc}", file=sys.stderr)
+                return 1
+            if max_runtime is None:
+                return 0  # stopped while waiting for MAX
+            runtimes.append(max_runtime)
         scheduler.start()
         settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")

@@ -105,3 +105,25 @@ async def test_the_topic_hint_is_given_on_a_host_booted_minutes_ago(
             await fake.wait_for(lambda: any("Не могу создать тему" in t for t in general_texts(fake)), timeout=10)
         finally:
             await bot.stop()
+
+
+async def test_the_max_webhook_answers_400_to_a_deep_body_and_needs_a_secret() -> None:
+    from aiohttp import web
+
+    from bot.channels.max.webhook import SECRET_HEADER, build_app
+
+    with pytest.raises(ValueError, match="BOT_MAX__WEBHOOK__SECRET"):
+        build_app(None, "/max", " ")  # type: ignore[arg-type]
+    runner = web.AppRunner(build_app(None, "/max", "s3cret"))  # type: ignore[arg-type]
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as session:
+            body = b'{"update_type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+            async with session.post(f"http://127.0.0.1:{port}/max", data=body,
+                                    headers={SECRET_HEADER: "s3cret"}) as resp:
+                assert resp.status == 400
+    finally:
+        await runner.cleanup()

@@ -18,6 +18,10 @@ SECRET_HEADER = "X-Max-Bot-Api-Secret"
 
 
 def build_app(channel: MaxChannel, path: str, secret: str) -> web.Application:
+    if not secret or not secret.strip():
+        raise ValueError("max.webhook.secret (BOT_MAX__WEBHOOK__SECRET) is empty: the webhook would accept "
+                         "anyone's requests")
+
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -25,7 +29,7 @@ def build_app(channel: MaxChannel, path: str, secret: str) -> web.Application:
             return web.json_response({"ok": False, "error": "forbidden"}, status=401)
         try:
             update = json.loads(await request.text())
-        except ValueError:
+        except (ValueError, RecursionError):  # a body nested 100 000 deep is a bad request, not a crash
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
         if not isinstance(update, dict):
             return web.json_response({"ok": False, "error": "bad update"}, status=400)

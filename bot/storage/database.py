@@ -58,9 +58,9 @@ class InlineSQLite(aiosqlite.Connection):
     and, for a message answered alone, most of its cost. Here the calls run in place: SQLite answers
     in microseconds, and nothing in this process makes a call wait — one connection writes (writers
     queue in asyncio), readers never wait in WAL mode, and a commit does not sync to disk
-    (``synchronous=NORMAL``). Only another process writing at the same moment (a command-line tool)
-    can hold the bot for the length of its transaction. The connection's own thread still opens and
-    closes the database.
+    (``synchronous=NORMAL``). Another process writing at the same moment (a command-line tool) is
+    waited for in asyncio, not here: see ``_begin_immediate``. The connection's own thread still opens
+    and closes the database.
     """
 
     async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -138,6 +138,20 @@ async def test_a_failed_set_webhook_is_retried(tmp_path: Path) -> None:
             await bot.stop()
 
 
+async def test_a_webhook_address_telegram_never_takes_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.runner import serve
+
+    async with FakeTelegram() as fake:
+        env = {**WEBHOOK, "BOT_TELEGRAM__WEBHOOK__URL": "http://bot.example.org/tg"}
+        settings = telegram_settings(tmp_path, fake, **env, BOT_TELEGRAM__WEBHOOK__SECRET="s3cret")
+        assert await asyncio.wait_for(serve(settings), 20) == 1
+        assert [c.status for c in fake.calls if c.method == "setWebhook"] == [400]  # not retried
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "telegram.webhook.url" in err and "HTTPS URL must be provided" in err
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -507,7 +507,10 @@ class FakeTelegram(FakeChat):
         self.webhook = None
         return True
 
-    def _m_setwebhook(self, params: dict[str, Any]) -> bool:
+    def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("url", "")).startswith("https://"):  # as Telegram answers an http:// address
+            return self._error("setWebhook", params, 400, "Bad Request: bad webhook: An HTTPS URL must be provided "
+                               "for webhook")
         self.webhook = params
         return True
 

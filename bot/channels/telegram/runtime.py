@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 
 from bot.app import App
 from bot.channels.background import wind_down
@@ -93,10 +94,13 @@ class TelegramRuntime:
                 hook = section.webhook
                 runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
                 runtime.port = await runtime.server.start()
-                await retrying(
-                    "Telegram setWebhook", lambda: register(bot, hook.url, secret, hook.max_connections),
-                    webhook_transient,
-                )
+                try:
+                    await retrying(
+                        "Telegram setWebhook", lambda: register(bot, hook.url, secret, hook.max_connections),
+                        webhook_transient,
+                    )
+                except TelegramBadRequest as exc:
+                    raise StartupError(f"Telegram refused telegram.webhook.url {hook.url!r}: {exc.message}") from None
                 runtime.tasks = (pump,)
                 log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
         except BaseException:  # stopped while waiting for Telegram, or an error retrying cannot fix

@@ -142,10 +142,16 @@ def startup_transient(exc: BaseException) -> bool:
                       | ClientError | OSError)
 
 
+# what no retry changes: the address itself is not one Telegram will post to
+WEBHOOK_REFUSED_FOR_GOOD = ("https url must be provided", "only on ports", "invalid url", "url host is empty")
+
+
 def webhook_transient(exc: BaseException) -> bool:
     """setWebhook is also retried when Telegram refuses the address for now (its DNS or TLS check of the
-    public address fails until the proxy in front of the bot is up)."""
-    return startup_transient(exc) or isinstance(exc, TelegramBadRequest)
+    public address fails until the proxy in front of the bot is up), not when the address is impossible."""
+    if isinstance(exc, TelegramBadRequest):
+        return not any(words in str(exc).lower() for words in WEBHOOK_REFUSED_FOR_GOOD)
+    return startup_transient(exc)
 
 
 def make_session(api_server: str, timeout: float, updates: UpdateFilter) -> AiohttpSession:

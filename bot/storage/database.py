@@ -8,13 +8,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    AsyncExitStack,
-    asynccontextmanager,
-    nullcontext,
-)
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -59,7 +53,7 @@ class InlineSQLite(aiosqlite.Connection):
     in microseconds, and nothing in this process makes a call wait — one connection writes (writers
     queue in asyncio), readers never wait in WAL mode, and a commit does not sync to disk
     (``synchronous=NORMAL``). Another process writing at the same moment (a command-line tool) is
-    waited for in asyncio, not here: see ``_begin_immediate``. The connection's own thread still opens
+    waited for in asyncio, not here: see ``Database._begun``. The connection's own thread still opens
     and closes the database.
     """
 
@@ -71,7 +65,7 @@ class InlineSQLite(aiosqlite.Connection):
 
 def _inline_creator(url: URL, own_transactions: bool = False) -> Callable[[], InlineSQLite]:
     """Connections opened with the arguments SQLAlchemy's aiosqlite dialect would use for ``url``
-    (``own_transactions``: the driver opens none; see ``_begin_immediate``)."""
+    (``own_transactions``: the driver opens none; see ``Database._begun``)."""
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
     if own_transactions:
         kwargs = {**kwargs, "isolation_level": None}
@@ -96,14 +90,6 @@ def _writer_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
-
-
-def _begin_immediate(conn: Connection) -> None:
-    """Take the write lock at the start of every write transaction (WAL: nothing later waits for
-    another process), so that a lock held elsewhere shows here, where the wait can be retried."""
-    driver = conn.connection.driver_connection
-    raw = driver._connection if isinstance(driver, aiosqlite.Connection) else driver
-    raw.execute("BEGIN IMMEDIATE")
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -191,10 +177,6 @@ def _tighten(path: Path, mode: int) -> None:
         pass
 
 
-async def _enter_sync(stack: AsyncExitStack, context: AbstractContextManager[T]) -> T:
-    return stack.enter_context(context)
-
-
 def create_engine(url: str, echo: bool = False, readers: int = 0, own_transactions: bool = False) -> AsyncEngine:
     """An engine for ``url``. For SQLite, ``readers=0`` gives the single writing connection (SQLite
     lets one writer in at a time, so writers queue in asyncio instead of spinning in SQLite's busy
@@ -244,10 +226,9 @@ class Database:
             for engine in (self.engine.sync_engine, self.reader.sync_engine, self._direct):
                 event.listen(engine, "connect", _no_autocheckpoint)
             # another process (a command-line tool, a second instance) may hold the file's write lock:
-            # writers here wait for it in asyncio, never in SQLite's busy handler (see _begin_immediate)
+            # writers here wait for it in asyncio, never in SQLite's busy handler (see _begun)
             for engine in (self.engine.sync_engine, self._direct):
                 event.listen(engine, "connect", _writer_pragmas)
-                event.listen(engine, "begin", _begin_immediate)
             self.checkpointer = WalCheckpointer(database)
 
     @property
@@ -262,9 +243,12 @@ class Database:
                 yield session
             return
         async with self._writing:
-            stack, session = await self._when_unlocked(self._locked_session)
-            async with stack:
-                yield session
+            conn, raw = await self._when_unlocked(self._begun)
+            try:
+                async with self.sessions(bind=conn) as session, session.begin():
+                    yield session
+            finally:
+                await self._end(conn, raw)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -274,45 +258,46 @@ class Database:
                 yield conn
             return
         async with self._writing:
-            stack, conn = await self._when_unlocked(self._locked_connection)
-            async with stack:
-                yield conn
+            conn, raw = await self._when_unlocked(self._begun)
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                await self._end(conn, raw)
 
-    async def retry_when_locked(self, work: Callable[[], Awaitable[T]]) -> T:
-        """``work()`` (a whole transaction of its own, e.g. the migrations), tried again while another
-        process holds the database file's write lock."""
-        if not self._on_disk:
-            return await work()
-        stack, result = await self._when_unlocked(lambda _stack: work())
-        await stack.aclose()
-        return result
+    async def _begun(self) -> tuple[AsyncConnection, sqlite3.Connection]:
+        """A writer connection whose transaction holds the file's write lock (``BEGIN IMMEDIATE``: in
+        WAL mode nothing later in it waits for another process). SQLAlchemy's begin after it is a
+        no-op for SQLite's drivers, and its commit or rollback ends this transaction."""
+        conn = await self.engine.connect()
+        try:
+            driver = (await conn.get_raw_connection()).driver_connection
+            raw: sqlite3.Connection = driver._connection
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            await conn.close()
+            raise
+        return conn, raw
 
-    async def _locked_session(self, stack: AsyncExitStack) -> AsyncSession:
-        session = await stack.enter_async_context(self.sessions())
-        await stack.enter_async_context(session.begin())
-        await session.connection()  # begins now: the write lock is taken here
-        return session
+    @staticmethod
+    async def _end(conn: AsyncConnection, raw: sqlite3.Connection) -> None:
+        if raw.in_transaction:  # a commit that failed: never hand a connection on inside a transaction
+            raw.rollback()
+        await conn.close()
 
-    async def _locked_connection(self, stack: AsyncExitStack) -> AsyncConnection:
-        return await stack.enter_async_context(self.engine.begin())
-
-    async def _when_unlocked(
-        self, enter: Callable[[AsyncExitStack], Awaitable[T]]
-    ) -> tuple[AsyncExitStack, T]:
-        """Enter a write transaction, waiting in asyncio (the loop stays free) while another process
-        holds the database file's write lock; DatabaseLocked after ``lock_timeout`` seconds."""
+    async def _when_unlocked(self, enter: Callable[[], Awaitable[T]]) -> T:
+        """``enter()``, tried again in asyncio (the loop stays free) while another process holds the
+        database file's write lock; DatabaseLocked after ``lock_timeout`` seconds."""
+        try:
+            return await enter()  # the common case: no other process in the way
+        except Exception as exc:
+            if not _is_locked(exc):
+                raise
         loop = asyncio.get_running_loop()
         started = loop.time()
         pause = _LOCK_POLL_FIRST
         warned = False
         while True:
-            stack = AsyncExitStack()
-            try:
-                return stack, await enter(stack)
-            except Exception as exc:
-                await stack.aclose()
-                if not _is_locked(exc):
-                    raise
             waited = loop.time() - started
             if waited >= self.lock_timeout:
                 log.error("The database file is locked by another process for %.0f s (database.lock_timeout); "
@@ -323,6 +308,18 @@ class Database:
                 warned = True
             await asyncio.sleep(pause)
             pause = min(pause * 2, _LOCK_POLL_MAX)
+            try:
+                return await enter()
+            except Exception as exc:
+                if not _is_locked(exc):
+                    raise
+
+    async def retry_when_locked(self, work: Callable[[], Awaitable[T]]) -> T:
+        """``work()`` (a whole transaction of its own, e.g. the migrations), tried again while another
+        process holds the database file's write lock."""
+        if not self._on_disk:
+            return await work()
+        return await self._when_unlocked(work)
 
     async def run_in_transaction(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -338,11 +335,28 @@ class Database:
         """
         if self._direct is None:
             return await greenlet_spawn(self._in_transaction, fn, *args, **kwargs)
-        direct = self._direct
         async with self._writing:
-            stack, conn = await self._when_unlocked(lambda s: _enter_sync(s, direct.begin()))
-            async with stack:
-                return fn(conn, *args, **kwargs)
+            conn = await self._when_unlocked(self._direct_begun)
+            raw = conn.connection.dbapi_connection
+            try:
+                with conn.begin():
+                    return fn(conn, *args, **kwargs)
+            finally:
+                if raw is not None and raw.in_transaction:
+                    raw.rollback()
+                conn.close()
+
+    async def _direct_begun(self) -> Connection:
+        assert self._direct is not None
+        conn = self._direct.connect()
+        try:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _in_transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.engine.sync_engine.begin() as conn:

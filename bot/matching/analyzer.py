@@ -104,3 +104,8 @@ def _is_question(sentence: str) -> bool:
     if sentence.rstrip().endswith("?"):
         return True
     return any(w in _QUESTION_WORDS for w in words(sentence))
+
+
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of a message that end with a question mark and have at least two words."""
+    return [p for p in sentences(clean(text)) if p.rstrip().endswith("?") and len(words(p)) >= 2]

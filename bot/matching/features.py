@@ -21,6 +21,14 @@ class QueryFacts:
     term_count: int
     # Share of the query's weight carried by words the base does not know at all.
     unknown_share: float
+    # For a one-word query: how many entries name the word in their own texts, and mention it at all.
+    named_by: int = 0
+    mentioned_by: int = 0
+
+    @property
+    def ambiguous(self) -> bool:
+        """A bare word several entries share («паспорт», «справка»): a choice for the person."""
+        return self.term_count == 1 and self.named_by >= 2
 
 
 def feature_names(semantic: bool) -> tuple[str, ...]:

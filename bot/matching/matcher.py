@@ -27,8 +27,6 @@ TOP = 3
 RERANKED = 6
 # An entry written for the other segment (business vs citizen) keeps this share of its score.
 OTHER_SEGMENT_FACTOR = 0.85
-# A one-word query whose runner-up scores at least this share of the best is ambiguous: offer options.
-AMBIGUOUS_SHARE = 0.8
 
 
 class Decision(StrEnum):
@@ -106,8 +104,7 @@ def calibrated_decision(
         return Decision.NONE
     best = ranked[0].score
     second = ranked[1].score if len(ranked) > 1 else 0.0
-    # A bare word several entries share («паспорт») is a choice for the person, not for us.
-    ambiguous = facts.term_count <= 1 and second >= AMBIGUOUS_SHARE * best
+    ambiguous = facts.ambiguous
     clear = best - second >= thresholds.confirm_margin and not ambiguous
     if confidence >= model.answer and clear:
         return Decision.ANSWER
@@ -170,6 +167,8 @@ class Matcher:
         if segment in ("citizen", "business") and ranked:
             ranked = self._for_segment(ranked, segment)
         decision, confidence = self._decide(ranked, facts)
+        if decision in (Decision.ANSWER, Decision.CONFIRM) and self._for_other(ranked[0].id, segment):
+            decision = Decision.SUGGEST  # never answer a citizen with a business-only entry, or back
         return MatchResult(query, decision, tuple(ranked[:limit]), tuple(t.text for t in terms), confidence)
 
     def _decide(self, ranked: list[Candidate], facts: QueryFacts) -> tuple[Decision, float | None]:
@@ -182,11 +181,16 @@ class Matcher:
         confidence = model.confidence(features(ranked, facts, semantic))
         return calibrated_decision(ranked, facts, confidence, model, self.thresholds), confidence
 
+    def _for_other(self, entry_id: str, segment: str | None) -> bool:
+        """Whether an entry is meant only for the other segment than the person's."""
+        if segment not in ("citizen", "business"):
+            return False
+        return self._audience.get(entry_id) == ("business" if segment == "citizen" else "citizen")
+
     def _for_segment(self, ranked: list[Candidate], segment: str) -> list[Candidate]:
         """Entries meant for the other segment rank below those meant for the person's (4.6.5.7)."""
-        other = "business" if segment == "citizen" else "citizen"
         adjusted = [
-            replace(c, score=round(c.score * OTHER_SEGMENT_FACTOR, 1)) if self._audience.get(c.id) == other else c
+            replace(c, score=round(c.score * OTHER_SEGMENT_FACTOR, 1)) if self._for_other(c.id, segment) else c
             for c in ranked
         ]
         adjusted.sort(key=lambda c: (-c.score, c.id))
@@ -238,7 +242,7 @@ class Matcher:
         if total <= 0 or not any(expansions):
             return [], facts
         unknown = sum(w for w, found in zip(weights, expansions, strict=True) if not found)
-        facts = QueryFacts(len(terms), unknown / total)
+        facts = QueryFacts(len(terms), unknown / total, *self._spread(expansions))
 
         coverage = np.zeros(index.size, dtype=np.float32)
         for weight, found in zip(weights, expansions, strict=True):
@@ -284,6 +288,18 @@ class Matcher:
                 floor = scored[-1].score
         scored.sort(key=lambda c: (-c.score, c.id))
         return scored[:keep], facts
+
+    def _spread(self, expansions: list[tuple[tuple[str, float], ...]]) -> tuple[int, int]:
+        """Entries naming / mentioning the one word of a one-word query (0, 0 for longer queries)."""
+        if len(expansions) != 1:
+            return 0, 0
+        named: set[int] = set()
+        mentioned: set[int] = set()
+        for base_term, _ in expansions[0]:
+            posting = self.index.postings[base_term]
+            mentioned.update(posting.entries.tolist())
+            named.update(posting.entries[posting.weights >= 1.0].tolist())
+        return len(named), len(mentioned)
 
     def _texts_match(
         self, number: int, shares: list[float], hits_by_term: dict[str, list[tuple[int, float]]]

@@ -100,8 +100,8 @@ def calibrated_decision(
     ranked: Sequence[Candidate], facts: QueryFacts, confidence: float, model: Model, thresholds: Thresholds
 ) -> Decision:
     """The decision from the calibrated confidence of the best entry and the model's cut-offs."""
-    if not ranked:
-        return Decision.NONE
+    if not ranked or ranked[0].score < thresholds.suggest_score:
+        return Decision.NONE  # no near-zero options padding a list
     best = ranked[0].score
     second = ranked[1].score if len(ranked) > 1 else 0.0
     ambiguous = facts.ambiguous

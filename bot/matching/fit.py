@@ -160,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, nargs="*", default=[])
     parser.add_argument("--write", action="store_true", help=f"store the result in {DEFAULT_FILE.name}")
     parser.add_argument("--semantic", action="store_true", help="also fit the model with the encoder")
+    parser.add_argument("--cache", type=Path, default=Path(".cache/semantic"), help="entry vectors kept here")
     args = parser.parse_args(argv)
     from bot.matching.calibration import Calibration
     from bot.matching.semantic import load_semantic
@@ -172,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for semantic in [False, True] if args.semantic else [False]:
         obs: list[Observed] = []
         for s in fit_sets:
-            encoder = load_semantic(bases[s.name]) if semantic else None
+            encoder = load_semantic(bases[s.name], args.cache / s.name) if semantic else None
             obs += observe(Matcher(bases[s.name], calibration=None, semantic=encoder), s.items)
         models["semantic" if semantic else "lexical"] = fit(obs, semantic, thresholds)
     calibration = Calibration(models["lexical"], models.get("semantic"), tuple(s.name for s in fit_sets))
@@ -181,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for semantic in [False, True] if args.semantic else [False]:
         for s in fit_sets + report_sets:
-            encoder = load_semantic(bases[s.name]) if semantic else None
+            encoder = load_semantic(bases[s.name], args.cache / s.name) if semantic else None
             matcher = Matcher(bases[s.name], calibration=calibration, semantic=encoder)
             report = score(s.items, [r.as_json() for r in evaluate(matcher, s.items)])
             role = "fit" if s in fit_sets else "report"

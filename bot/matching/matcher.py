@@ -141,11 +141,12 @@ class Matcher:
         analyzer: Analyzer | None = None,
         calibration: Calibration | bool | None = True,
         semantic: SemanticIndex | None = None,
+        index: SearchIndex | None = None,
     ) -> None:
         self.base = base
         self.thresholds = thresholds or Thresholds()
         self.analyzer = analyzer or Analyzer(load_lexicon())
-        self.index = SearchIndex(base, self.analyzer)
+        self.index = index if index is not None else SearchIndex(base, self.analyzer)
         self.calibration = load_calibration() if calibration is True else calibration or None
         self.semantic = semantic
         self._audience = {entry.id: entry.audience for entry in base.entries.values()}

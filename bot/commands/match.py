@@ -17,7 +17,9 @@ from bot.matching.lexicon import LexiconError
 
 
 def build_matcher(kb_dir: Path, settings: Settings) -> Matcher:
-    return matcher_for(load_knowledge_base(kb_dir), settings.matcher)
+    # The optional encoder keeps its entry vectors in the bot's cache folder between runs.
+    cache_dir = settings.bot.data_dir / "cache" if settings.matcher.semantic else None
+    return matcher_for(load_knowledge_base(kb_dir), settings.matcher, cache_dir)
 
 
 def match_stream(matcher: Matcher, lines: Iterable[str], out: TextIO, jsonl: bool) -> int:

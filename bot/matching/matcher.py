@@ -177,7 +177,7 @@ class Matcher:
             return Decision.NONE, None
         if self.calibration is None:
             return decide(ranked, self.thresholds), None
-        semantic = self.semantic is not None
+        semantic = self.semantic is not None and self.calibration.semantic is not None
         model = self.calibration.model(semantic)
         confidence = model.confidence(features(ranked, facts, semantic))
         return calibrated_decision(ranked, facts, confidence, model, self.thresholds), confidence

@@ -66,10 +66,7 @@ def observe(matcher: Matcher, items: Sequence[Labelled]) -> list[Observed]:
     semantic = matcher.semantic is not None
     out = []
     for item in items:
-        terms = matcher.analyzer.query_terms(item.query, matcher.index.correct, matcher.index.spell)
-        ranked, facts = matcher._ranked(terms, 6)
-        if matcher.semantic is not None and ranked:
-            ranked = matcher.semantic.rerank(item.query, ranked)
+        _, ranked, facts = matcher.observe(item.query)
         x = features(ranked, facts, semantic) if ranked else None
         out.append(Observed(item, tuple(ranked), facts, x))
     return out

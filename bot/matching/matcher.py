@@ -160,13 +160,20 @@ class Matcher:
                 return several
         return result
 
-    def _match_one(self, query: str, limit: int, segment: str | None) -> MatchResult:
+    def observe(
+        self, query: str, limit: int = TOP, segment: str | None = None
+    ) -> tuple[list[Term], list[Candidate], QueryFacts]:
+        """The query's terms, the ranked candidates (re-ranked by segment and encoder) and its facts."""
         terms = self.analyzer.query_terms(query, self.index.correct, self.index.spell)
         ranked, facts = self._ranked(terms, max(limit, RERANKED))
         if self.semantic is not None and ranked:
             ranked = self.semantic.rerank(query, ranked)
         if segment in ("citizen", "business") and ranked:
             ranked = self._for_segment(ranked, segment)
+        return terms, ranked, facts
+
+    def _match_one(self, query: str, limit: int, segment: str | None) -> MatchResult:
+        terms, ranked, facts = self.observe(query, limit, segment)
         decision, confidence = self._decide(ranked, facts)
         if decision in (Decision.ANSWER, Decision.CONFIRM) and self._for_other(ranked[0].id, segment):
             decision = Decision.SUGGEST  # never answer a citizen with a business-only entry, or back

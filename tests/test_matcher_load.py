@@ -45,3 +45,14 @@ def test_a_changed_lexicon_is_a_different_cache(tmp_path: Path) -> None:
     build_matcher(base, MatcherSection(lexicon_file=lexicon), tmp_path)
     after = {p.name for p in tmp_path.glob("index-*.pickle")}
     assert before != after
+
+
+def test_settings_choose_the_decision_rule_and_the_encoder() -> None:
+    base = load_knowledge_base(DEMO_KB)
+    calibrated = build_matcher(base, MatcherSection())
+    assert calibrated.calibration is not None and calibrated.semantic is None
+    assert calibrated.match("как открыть ипшку").confidence is not None
+    fixed = build_matcher(base, MatcherSection(decisions="thresholds"))
+    assert fixed.calibration is None
+    result = fixed.match("как открыть ипшку")
+    assert result.confidence is None and result.best is not None and result.best.id == "ip-registration"

@@ -162,6 +162,8 @@ def test_two_questions_in_one_message_offer_both(matcher: Matcher) -> None:
     result = matcher.match("Как заменить паспорт в 45 лет? И как записаться в МФЦ на приём?")
     assert result.decision == Decision.SUGGEST
     assert {c.id for c in result.top[:2]} == {"passport-age-replacement", "mfc-book-visit"}
+    scores = [c.score for c in result.top]
+    assert scores[:2] == sorted(scores[:2], reverse=True)
 
 
 def test_an_entry_for_the_other_segment_is_not_answered(matcher: Matcher) -> None:

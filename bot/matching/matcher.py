@@ -220,6 +220,7 @@ class Matcher:
                 found.append(part.best)
         if len(found) < 2:
             return None
+        found.sort(key=lambda c: (-c.score, c.id))  # still best first
         rest = [c for c in whole.top if all(c.id != f.id for f in found)]
         top = tuple([*found, *rest][: max(limit, len(found))])
         return MatchResult(query, Decision.SUGGEST, top, whole.terms, whole.confidence)

@@ -69,6 +69,9 @@ def test_decision_follows_the_cutoffs_and_the_guards() -> None:
     bare = QueryFacts(term_count=1, unknown_share=0.0, named_by=3, mentioned_by=5)
     assert bare.ambiguous
     assert calibrated_decision(ranked, bare, 0.99, model, th) == Decision.SUGGEST
+    # half the query unknown to the base: asked, not answered
+    unknown = QueryFacts(term_count=2, unknown_share=0.5)
+    assert calibrated_decision(ranked, unknown, 0.99, model, th) == Decision.CONFIRM
     # nothing near-zero is offered
     assert calibrated_decision([Candidate("a", 10)], facts, 0.99, model, th) == Decision.NONE
     assert calibrated_decision([], facts, 0.99, model, th) == Decision.NONE

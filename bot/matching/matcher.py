@@ -25,6 +25,8 @@ _BETA2 = 1.0
 TOP = 3
 # Candidates kept for re-ranking (segment, semantic signal) before the top is cut.
 RERANKED = 6
+# The share of a query's weight in words unknown to the base from which it is never answered outright.
+UNKNOWN_ANSWER_LIMIT = 0.5
 # An entry written for the other segment (business vs citizen) keeps this share of its score.
 OTHER_SEGMENT_FACTOR = 0.85
 
@@ -106,7 +108,8 @@ def calibrated_decision(
     second = ranked[1].score if len(ranked) > 1 else 0.0
     ambiguous = facts.ambiguous
     clear = best - second >= thresholds.confirm_margin and not ambiguous
-    if confidence >= model.answer and clear:
+    # Half the query in words the base does not know («курс доллара»): ask, never answer outright.
+    if confidence >= model.answer and clear and facts.unknown_share < UNKNOWN_ANSWER_LIMIT:
         return Decision.ANSWER
     if confidence >= model.confirm and clear:
         return Decision.CONFIRM

@@ -125,6 +125,9 @@ async def until_stopped(start: Coroutine[Any, Any, T], stop: asyncio.Event) -> T
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
     finally:
         stopping.cancel()
     if not task.done():

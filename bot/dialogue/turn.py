@@ -1,0 +1,99 @@
+"""What every step of the dialogue shares: the state, the context, and how replies, events and effects
+are put out."""
+
+from __future__ import annotations
+
+from bot.analytics.events import Event, Kind
+from bot.dialogue.effects import Context, Effect, Outcome
+from bot.dialogue.messages import Outgoing
+from bot.dialogue.state import Conversation, Menu
+from bot.dialogue.texts import Texts
+from bot.kb.model import Entry
+
+MAX_QUESTION_LABEL = 60
+
+
+class Turn:
+    """One message's handling; the steps (answers, ratings, menus) are mixins over this."""
+
+    def __init__(self, conv: Conversation, ctx: Context) -> None:
+        self.conv = conv
+        self.ctx = ctx
+        self.t = ctx.texts
+        self.out = Outcome()
+
+    # --- output helpers -------------------------------------------------------------------------
+
+    def say(
+        self,
+        text: str,
+        actions: list[tuple[str, str]] | None = None,
+        per_row: int = 1,
+        request: str | None = None,
+    ) -> None:
+        """Reply with text and buttons; each button is (label, action), ``per_row`` to a row."""
+        actions = actions or []
+        self.say_rows(text, [actions[i : i + per_row] for i in range(0, len(actions), per_row)], request)
+
+    def say_rows(self, text: str, rows: list[list[tuple[str, str]]], request: str | None = None) -> None:
+        """Reply with text and buttons laid out in the given rows."""
+        rows = [row for row in rows if row]
+        if not rows:
+            self.out.replies.append(Outgoing(text))
+            return
+        self.out.replies.append(Outgoing(text, self.conv.add_keyboard(rows, request)))
+
+    def event(self, kind: Kind, **fields: object) -> None:
+        fields.setdefault("request", self.conv.request)
+        self.out.events.append(Event(kind, **fields))  # type: ignore[arg-type]
+
+    def effect(self, effect: Effect) -> None:
+        self.out.effects.append(effect)
+
+    def operator_button(self) -> tuple[str, str]:
+        return (self.t.call_operator, "operator")
+
+    def press_latest(self, action: str) -> bool:
+        """Press the button with ``action`` under the bot's last reply with buttons, if it has one."""
+        menu = self.conv.menus[-1] if self.conv.menus else None
+        if menu is None or action not in menu.actions:
+            return False
+        self.press(f"{menu.serial}.{menu.actions.index(action)}")
+        return True
+
+    def _current(self, menu: Menu) -> bool:
+        """Whether a button belongs to the question thread the person is in now."""
+        return menu.request is not None and menu.request == self.conv.request
+
+    # --- steps other mixins provide ------------------------------------------------------------
+
+    def press(self, payload: str) -> None:
+        raise NotImplementedError
+
+    def start_rating(self) -> None:
+        raise NotImplementedError
+
+    def start_case_rating(self, case_id: int) -> None:
+        raise NotImplementedError
+
+    def escalate(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def ask(self, text: str) -> None:
+        raise NotImplementedError
+
+    def topics(self) -> None:
+        raise NotImplementedError
+
+
+def label(question: str) -> str:
+    question = question.strip()
+    return question if len(question) <= MAX_QUESTION_LABEL else question[: MAX_QUESTION_LABEL - 1] + "…"
+
+
+def answer_text(entry: Entry, segment: str | None, texts: Texts) -> str:
+    body = entry.answer_text(segment).strip()
+    if entry.links:
+        lines = [f"- [{link.title or link.url}]({link.url})" for link in entry.links]
+        body += f"\n\n{texts.links}\n" + "\n".join(lines)
+    return body

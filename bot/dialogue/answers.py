@@ -4,8 +4,10 @@ way to an operator."""
 from __future__ import annotations
 
 from bot.analytics.events import Kind
-from bot.dialogue.effects import Escalate
-from bot.dialogue.person_request import is_complaint, wants_operator
+from bot.analytics.privacy import scrub
+from bot.dialogue.effects import TOPIC_KEY, Escalate
+from bot.dialogue.person_request import PersonRequest, is_complaint
+from bot.dialogue.ratings import HELPED, NOT_HELPED
 from bot.dialogue.state import Menu, Step
 from bot.dialogue.turn import Turn, answer_text, label
 from bot.matching import Decision
@@ -13,6 +15,8 @@ from bot.matching.text import MAX_QUERY_CHARS
 
 MAX_FAILURES_BEFORE_OPERATOR = 2
 MAX_RELATED = 3
+MAX_EXAMPLE = 45  # a longer question is a poor example of how to ask
+RETRY_KEY = "retry"  # conv.extra: the bot's last word was «try again»; the next question continues it
 
 
 class AnswerFlow(Turn):
@@ -20,7 +24,9 @@ class AnswerFlow(Turn):
 
     def ask(self, text: str) -> None:
         conv = self.conv
-        conv.start_thread(self.ctx.new_id(), text[:MAX_QUERY_CHARS])
+        if not conv.extra.pop(RETRY_KEY, False):
+            conv.failures = 0  # a new question, not another try at the one that failed
+        conv.start_thread(self.ctx.new_id(), scrub(text[:MAX_QUERY_CHARS]))
         if len(text) > MAX_QUERY_CHARS:
             self.say(self.t.too_long)
         result = self.ctx.matcher.match(text)
@@ -37,8 +43,6 @@ class AnswerFlow(Turn):
         top = conv.candidates[:3]
         if result.decision == Decision.ANSWER and top:
             self.answer(top[0], via="match")
-        elif wants_operator(text):
-            self.escalate("words")
         elif result.decision == Decision.CONFIRM and top:
             entry = self.ctx.kb.entries[top[0]]
             conv.entry = entry.id
@@ -62,9 +66,39 @@ class AnswerFlow(Turn):
             self.propose_operator()
             return
         self.conv.step = Step.IDLE
+        self.conv.extra[RETRY_KEY] = True
         topics = self.ctx.kb.topics_for(self.conv.segment)[:6]
         actions = [(t.title, f"topic:{t.id}") for t in topics]
-        self.say(self.t.not_found, [*actions, self.operator_button()])
+        self.say(self.t.format(self.t.not_found, examples=self.examples()), [*actions, self.operator_button()])
+
+    def examples(self) -> str:
+        """Two short questions of the loaded base that people ask most, as examples of a good question."""
+        kb = self.ctx.kb
+        ids = [i for i in self.ctx.popular if i in kb.entries]
+        if len(ids) < 2:
+            firsts = [kb.entries_for(t.id, self.conv.segment) for t in kb.topics_for(self.conv.segment)]
+            ids += [entries[0].id for entries in firsts if entries]
+        shown = [kb.entries[i].question.rstrip("?").strip() for i in dict.fromkeys(ids)]
+        shown = [q for q in shown if len(q) <= MAX_EXAMPLE][:2]
+        if not shown:
+            return ""
+        return self.t.format(self.t.not_found_examples, examples=" или ".join(f"«{q}»" for q in shown))
+
+    def ask_for_person(self, text: str, wanted: PersonRequest) -> None:
+        """A typed request for a person: to the operators (or the contacts), with the topic it names."""
+        conv = self.conv
+        if wanted.topic:
+            conv.extra[TOPIC_KEY] = self.topic_named(wanted.topic)
+        self.escalate("words")
+
+    def topic_named(self, words: str) -> str:
+        """The base's topic for «налогам», «жкх»; the words themselves when the base has none."""
+        result = self.ctx.matcher.match(words)
+        for candidate in result.top[:1]:
+            topic = self.ctx.kb.topic_of(candidate.id)
+            if topic is not None and result.decision != Decision.NONE:
+                return topic.title
+        return words
 
     def offer(self, entry_ids: list[str], text: str) -> None:
         self.conv.step = Step.CHOICE
@@ -142,7 +176,7 @@ class AnswerFlow(Turn):
             conv.failures = 0
             conv.step = Step.IDLE
             self.say(self.t.glad)
-            self.start_rating()
+            self.start_rating(HELPED)
         else:
             self.failed("no")
 
@@ -159,7 +193,10 @@ class AnswerFlow(Turn):
         self.event(Kind.UNANSWERED, value=reason, text=conv.query)
         if conv.failures >= MAX_FAILURES_BEFORE_OPERATOR:
             self.propose_operator()
+            if reason != "confirm_no":
+                self.start_rating(NOT_HELPED)  # the thread ends without help: ask too
             return
+        conv.extra[RETRY_KEY] = True
         rest = [c for c in self.more_candidates() if c not in conv.shown and c != conv.entry][:3]
         if rest and reason != "other":
             self.offer(rest, self.t.rephrase_with_options)
@@ -167,6 +204,8 @@ class AnswerFlow(Turn):
             conv.step = Step.IDLE
             text = self.t.after_other if reason == "other" else self.t.rephrase
             self.say(text, [self.operator_button()])
+            if reason == "no":
+                self.start_rating(NOT_HELPED)  # nothing else to show in this thread
 
     def more_candidates(self) -> list[str]:
         """The thread's likely entries beyond the first three (matched again only when needed)."""
@@ -179,8 +218,10 @@ class AnswerFlow(Turn):
 
     def propose_operator(self) -> None:
         self.conv.step = Step.IDLE
+        self.conv.failures = 0
         self.event(Kind.ESCALATION, value="offered")
-        self.say(self.t.offer_operator, [self.operator_button(), (self.t.topics_button, "topics")])
+        text = self.t.offer_operator if self.ctx.operators else self.t.offer_contacts
+        self.say(text, [self.operator_button(), (self.t.topics_button, "topics")])
 
     def on_operator(self, arg: str, menu: Menu) -> None:
         self.escalate("button")
@@ -189,8 +230,14 @@ class AnswerFlow(Turn):
         """Ask the operators' desk to take the conversation; the question counts as unanswered."""
         conv = self.conv
         self.event(Kind.ESCALATION, value=reason)
+        conv.failures = 0
+        conv.extra.pop(RETRY_KEY, None)
         thread = conv.thread()
         if conv.query and thread is not None and thread.helped != "yes":
             self.event(Kind.UNANSWERED, value="escalation", text=conv.query)
+        if not self.ctx.operators and self.ctx.contacts.configured:  # no desk: the contacts stand in for it
+            conv.extra.pop(TOPIC_KEY, None)
+            self.say(self.t.format(self.t.contacts, contacts=self.ctx.contacts.describe()))
+            return
         self.effect(Escalate(reason))
 

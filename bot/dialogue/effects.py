@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.analytics.events import Event
+from bot.dialogue.about import AboutBot
+from bot.dialogue.contacts import Contacts
+from bot.dialogue.emergency import SafetyNumbers
 from bot.dialogue.messages import Incoming, Outgoing
 from bot.dialogue.texts import Texts
 from bot.kb.model import Entry, KnowledgeBase
@@ -60,6 +63,8 @@ class LinkAccounts:
 Effect = SetSegment | Escalate | RelayToOperator | Forget | Notify | CloseCase | LinkAccounts
 
 CASE_KEY = "case"  # conv.extra: the number of the person's open operator case
+TOPIC_KEY = "case_topic"  # conv.extra: the topic a person named asking for a person («по налогам»)
+
 
 def case_rating_ref(case_id: int) -> str:
     return f"case-{case_id}"
@@ -85,4 +90,10 @@ class Context:
     organisation: str = ""
     policy_url: str = ""
     remindable: Callable[[Entry], bool] | None = None  # answers that offer "Напомнить?"
+    safety: SafetyNumbers = field(default_factory=SafetyNumbers)  # numbers for emergencies
+    operators: bool = True  # an operators' desk is set up; otherwise the contacts stand in for it
+    contacts: Contacts = field(default_factory=Contacts)
+    rating_interval: timedelta = timedelta(0)  # ask one person to rate at most this often (0: every thread)
+    popular: tuple[str, ...] = ()  # the base's most asked entries, most asked first
+    about: AboutBot = field(default_factory=AboutBot)
 

@@ -9,6 +9,7 @@ offer to rephrase and show other options; an operator is one tap away at every s
 from __future__ import annotations
 
 from bot.analytics.events import Kind
+from bot.dialogue.about import about_bot
 from bot.dialogue.answers import MAX_FAILURES_BEFORE_OPERATOR, AnswerFlow
 from bot.dialogue.effects import (
     CASE_KEY,
@@ -24,9 +25,11 @@ from bot.dialogue.effects import (
     SetSegment,
     case_rating_ref,
 )
+from bot.dialogue.emergency import Danger, detect
+from bot.dialogue.emergency import reply as emergency_reply
 from bot.dialogue.menus import SEGMENTS, MenuFlow
-from bot.dialogue.messages import Incoming
-from bot.dialogue.person_request import is_complaint, wants_operator
+from bot.dialogue.messages import Incoming, Outgoing
+from bot.dialogue.person_request import is_complaint, person_request, wants_operator
 from bot.dialogue.phrases import tokens as phrase_tokens
 from bot.dialogue.ratings import RatingFlow
 from bot.dialogue.small_talk import Talk, small_talk
@@ -86,7 +89,17 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
         if text.startswith("/"):
             self.command(text)
             return
-        if conv.step == Step.OPERATOR or conv.extra.get(CASE_KEY) is not None:
+        said = phrase_tokens(text)  # the message's words, once for the checks below
+        danger = detect(text, said) if said else None
+        with_operator = conv.step == Step.OPERATOR or conv.extra.get(CASE_KEY) is not None
+        if danger is not None:  # before anything else: 112
+            self.emergency(danger)
+            if with_operator:
+                self.effect(RelayToOperator(msg))
+            elif conv.step == Step.NEW:
+                self.greet()
+            return
+        if with_operator:
             self.effect(RelayToOperator(msg))
             return
         if conv.step == Step.REMIND_WHEN:
@@ -96,7 +109,6 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
             if yes_or_no(text) == YesNo.NO and self.press_latest("rem:none"):  # «не нужно» typed
                 return
             conv.step = Step.IDLE  # not a date: a new question
-        said = phrase_tokens(text)  # the message's words, once for the checks below
         talk = small_talk(text, said) if text else None
         first = conv.step == Step.NEW  # no question of the bot's can have been answered yet
         if first:
@@ -115,8 +127,19 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
             conv.step = Step.IDLE
         elif not first and (self.typed_answer(text) or self.typed_label(said)):
             return
+        asked_about = about_bot(said)
+        if asked_about is not None:
+            self.leave_survey()
+            self.about(asked_about)
+            return
+        wanted = person_request(text, said)
+        if wanted is not None:  # a person, not the base: even at the comment prompt
+            self.leave_survey()
+            self.ask_for_person(text, wanted)
+            return
         if conv.step == Step.RATE_COMMENT:
-            self.comment(text)
+            if not self.comment(text):
+                self.ask(text)  # a question, not a comment: the ratings stay, the question is answered
             return
         if talk is not None:
             self.courtesy(talk)
@@ -125,6 +148,11 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
             self.say(self.t.empty)
             return
         self.ask(text)
+
+    def emergency(self, danger: Danger) -> None:
+        """Danger to life or health: 112 and the services, before (instead of) any matching."""
+        self.event(Kind.EMERGENCY, value=danger.kind, request=None)
+        self.out.replies.append(Outgoing(emergency_reply(danger, self.ctx.safety)))
 
     def typed_answer(self, text: str) -> bool:
         """«да», «нет» or an option's number typed in answer to the bot's current question: as if pressed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.analytics.events import Kind
+from bot.dialogue.about import About
 from bot.dialogue.effects import CASE_KEY, CloseCase, Forget, SetSegment
 from bot.dialogue.messages import Outgoing
 from bot.dialogue.state import Menu, Step
@@ -23,6 +24,8 @@ class MenuFlow(Turn):
             name=self.ctx.bot_name,
             organisation=self.ctx.organisation,
             policy_url=self.ctx.policy_url,
+            topics=self.topics_phrase(),
+            fallback=self.fallback(),
         )
         self.out.replies.append(Outgoing(greeting))
         self.conv.step = Step.IDLE
@@ -45,6 +48,17 @@ class MenuFlow(Turn):
             "citizen": self.t.profile_who_citizen,
             "business": self.t.profile_who_business,
         }.get(self.conv.segment or "", self.t.profile_who_none)
+
+    def about(self, kind: About) -> None:
+        """«ты робот?», «что ты умеешь», «как тебя зовут»: the configured answer."""
+        self.event(Kind.ABOUT_BOT, value=kind.value)
+        template = {About.WHO: self.ctx.about.who, About.ABILITIES: self.ctx.about.abilities,
+                    About.NAME: self.ctx.about.name}[kind]
+        text = template.format(
+            name=self.ctx.bot_name, organisation=self.ctx.organisation, topics=self.topics_phrase(),
+            fallback=self.fallback(),
+        )
+        self.say(text.strip(), [self.operator_button()])
 
     def on_seg(self, arg: str, menu: Menu) -> None:
         segment = arg if arg in SEGMENTS else None

@@ -11,6 +11,7 @@ from bot.dialogue.texts import Texts
 from bot.kb.model import Entry
 
 MAX_QUESTION_LABEL = 60
+MAX_GREETING_TOPICS = 8
 
 
 class Turn:
@@ -51,7 +52,20 @@ class Turn:
         self.out.effects.append(effect)
 
     def operator_button(self) -> tuple[str, str]:
-        return (self.t.call_operator, "operator")
+        """«Позвать оператора», or — with no operators' desk but contacts — the contacts."""
+        if self.ctx.operators or not self.ctx.contacts.configured:
+            return (self.t.call_operator, "operator")
+        return (self.t.contacts_button, "operator")
+
+    def fallback(self) -> str:
+        """What the bot promises when it cannot help: only what is configured."""
+        if self.ctx.operators:
+            return self.t.fallback_operator
+        return self.t.fallback_contacts if self.ctx.contacts.configured else self.t.fallback_none
+
+    def topics_phrase(self) -> str:
+        titles = [t.title for t in self.ctx.kb.topics_for(self.conv.segment)][:MAX_GREETING_TOPICS]
+        return self.t.format(self.t.greeting_topics, topics=", ".join(titles)) if titles else ""
 
     def press_latest(self, action: str) -> bool:
         """Press the button with ``action`` under the bot's last reply with buttons, if it has one."""
@@ -70,7 +84,10 @@ class Turn:
     def press(self, payload: str) -> None:
         raise NotImplementedError
 
-    def start_rating(self) -> None:
+    def start_rating(self, outcome: str = "helped") -> None:
+        raise NotImplementedError
+
+    def leave_survey(self) -> None:
         raise NotImplementedError
 
     def start_case_rating(self, case_id: int) -> None:

@@ -40,7 +40,8 @@ from bot.notify.when import looks_like_when
 
 __all__ = [
     "CASE_KEY", "MAX_FAILURES_BEFORE_OPERATOR", "SEGMENTS", "CloseCase", "Context", "Effect", "Escalate", "Forget",
-    "LinkAccounts", "Notify", "Outcome", "RelayToOperator", "SetSegment", "case_closed", "case_rating_ref",
+    "LinkAccounts", "Notify", "Outcome", "RelayToOperator", "SetSegment", "case_closed", "case_rating",
+    "case_rating_ref",
     "is_complaint", "respond", "wants_operator",
 ]
 
@@ -53,14 +54,23 @@ def _label_keys(label: str) -> set[str]:
     return keys - {""}
 
 
-def case_closed(conv: Conversation, ctx: Context, case_id: int, text: str) -> Outcome:
-    """An operator closed the person's case: back to the bot, and ask how the operator helped."""
+def case_closed(conv: Conversation, ctx: Context, case_id: int, text: str, replied: bool = True) -> Outcome:
+    """An operator closed the person's case: back to the bot, and — if an operator replied — ask how the
+    operator helped."""
     dialog = _Dialog(conv, ctx)
     if conv.extra.get(CASE_KEY) != case_id:
         return dialog.out  # already closed by the person, or another case since
     conv.extra.pop(CASE_KEY, None)
     conv.step = Step.IDLE
     dialog.say(text)
+    if replied:
+        dialog.start_case_rating(case_id)
+    return dialog.out
+
+
+def case_rating(conv: Conversation, ctx: Context, case_id: int) -> Outcome:
+    """The person closed a case an operator replied in: ask how the operator helped."""
+    dialog = _Dialog(conv, ctx)
     dialog.start_case_rating(case_id)
     return dialog.out
 

@@ -112,5 +112,5 @@ class MenuFlow(Turn):
         self.conv.extra.pop(CASE_KEY, None)
         self.conv.step = Step.IDLE
         self.say(self.t.format(self.t.case_closed_by_person, case=case_id))
-        self.start_case_rating(int(case_id))
+        # the survey about the operator follows only if an operator replied (the service asks the desk)
 

@@ -208,7 +208,7 @@ async def test_related_entry_opens_a_new_thread(h: Harness, person: Person) -> N
 async def test_confirm_yes_shows_the_answer(h: Harness, person: Person) -> None:
     h.conv.step = Step.IDLE
     await person.say("открыть ипшку")
-    assert person.text() == "Вы имели в виду: «Как открыть ИП?»?"
+    assert person.text() == "Вы имели в виду: «Как открыть ИП»?"
     assert h.conv.step == Step.CONFIRM
     await person.press("Да")
     assert "Р21001" in person.text()

@@ -48,7 +48,7 @@ class AnswerFlow(Turn):
             conv.entry = entry.id
             conv.step = Step.CONFIRM
             self.say(
-                self.t.format(self.t.confirm, question=entry.question),
+                self.t.format(self.t.confirm, question=entry.question.rstrip("?!. ")),  # no «…?»?
                 [(self.t.yes, f"confirm:{entry.id}"), (self.t.no, "confirm:no"), self.operator_button()],
                 per_row=2,
             )

@@ -133,8 +133,10 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
             self.say(self.t.empty)
             return
         if conv.step == Step.FORGET:  # only the button deletes; anything typed keeps the data
-            self.say(self.t.forget_cancelled)
             conv.step = Step.IDLE
+            self.say(self.t.forget_cancelled)
+            if self.is_label(said) or yes_or_no(text) is not None or talk is not None or not said:
+                return  # «удалить», «да» typed: one reply, and not a question for the base
         elif not first and (self.typed_answer(text) or self.typed_label(said)):
             return
         asked_about = about_bot(said)
@@ -188,6 +190,12 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
             wanted = options[number - 1] if number <= len(options) else None
         return wanted is not None and self.press_latest(wanted)
 
+    def is_label(self, said: list[str]) -> bool:
+        """Whether the words are the text of a button of the bot's last reply."""
+        menu = self.conv.menus[-1] if self.conv.menus else None
+        typed = " ".join(said)
+        return menu is not None and bool(typed) and any(typed in _label_keys(label) for label in menu.labels)
+
     def typed_label(self, said: list[str]) -> bool:
         """The text of one of the last reply's buttons typed instead of pressed («Удовлетворён», «ЖКХ»,
         «Екатеринбург» for «Екатеринбург (UTC+5)»): as if pressed. ``said``: the message's words."""
@@ -220,6 +228,8 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
         elif name == "menu":
             self.topics()
         elif name == "operator":
+            if self.conv.step == Step.NEW:  # the first message: the personal-data note first
+                self.greet()
             self.escalate("command")
         elif name == "profile":
             self.ask_segment(self.t.format(self.t.profile, who=self._who()))

@@ -31,6 +31,7 @@ from bot.kb.live import LiveKnowledge, Snapshot
 from bot.notify.desk import NotifyDesk
 from bot.notify.rating import schedule_rating_invitation
 from bot.notify.reminders import remindable
+from bot.people import erasure
 from bot.storage import Database, upgrade
 from bot.storage.models import KBEntryTitle, KBVersion
 
@@ -136,10 +137,17 @@ class App:
             self.dialogue.popular = await popular_entries(conn, self.clock.now() - timedelta(days=90))
 
     async def purge_expired(self) -> int:
+        now = self.clock.now()
+        privacy = self.settings.privacy
         async with self.db.transaction() as conn:
-            purged = await purge_expired_texts(conn, self.clock.now())
+            purged = await purge_expired_texts(conn, now)
+            questions = await erasure.purge_questions(conn, now - timedelta(days=privacy.conversation_retention_days))
+            sent = await erasure.purge_outbox(conn, now - timedelta(hours=privacy.outbox_retention_hours))
         if purged:
             log.info("Removed %d question texts past their retention period", purged)
+        if questions or sent:
+            log.info("Removed the questions of %d conversations and %d delivered messages past retention",
+                     questions, sent)
         return purged
 
     @property

@@ -296,9 +296,11 @@ class AboutSection(Section):
 
 
 class PrivacySection(Section):
-    """Personal data kept in conversations (the last questions, for an operator's context)."""
+    """Personal data: the last questions kept in a conversation (masked, for an operator's context) and
+    delivered messages in the outbox."""
 
     conversation_retention_days: int = Field(30, ge=1)  # questions kept in a conversation this long
+    outbox_retention_hours: int = Field(24, ge=1)  # delivered messages (texts, chat ids) kept this long
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

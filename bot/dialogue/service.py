@@ -52,7 +52,7 @@ from bot.dialogue.texts import Texts
 from bot.handoff.port import HandoffPort, NoOperators
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.kb.model import Entry
-from bot.people import linking
+from bot.people import erasure, linking
 from bot.people import repository as people
 from bot.people.repository import AccountInfo
 from bot.storage import Database
@@ -424,6 +424,8 @@ class DialogueService:
                 account_for_outbox = account
             await self.recorder.write(conn, rows)
             outbox_rows = self._outbox_rows(user, account_for_outbox, handled.replies, now, options)
+            if forgotten:  # the farewell: removed from the outbox as soon as it is delivered
+                outbox_rows = [{**row, "ref": erasure.FAREWELL_REF} for row in outbox_rows]
             ids = await outbox.insert_rows(conn, outbox_rows)
         handled.envelopes = outbox.envelopes(ids, outbox_rows)
         for person_id in merged:
@@ -454,7 +456,9 @@ class DialogueService:
     async def _forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         await self.handoff.forget(conn, account)
         await forget_texts(conn, self.recorder.pseudonyms.person(account.person_id))
+        await erasure.erase_outbox(conn, account.person_id, await people.accounts_of(conn, account.person_id))
         await people.forget_person(conn, account.person_id)
+        await erasure.retire_id(conn, account.person_id, self.clock.now())
 
 
 def _split(replies: list[Outgoing], options: _Options) -> list[Outgoing]:

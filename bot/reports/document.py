@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.reports.metrics import Report, Scale, percent
 from bot.reports.stars import star_text
+from bot.reports.survey import survey_table
 from bot.reports.unanswered import REASONS, reasons_text
 
 NO_DATA = "нет данных"
@@ -122,6 +123,9 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
     if r.satisfaction.total:
         satisfaction.tables.append(_scale_table(r.satisfaction, SATISFACTION_LABELS))
         satisfaction.charts.append("satisfaction")
+    if any(g.asked for g in r.survey):  # who was asked: helped, not helped, helped by an operator
+        header, *rows = survey_table(r.survey)
+        satisfaction.tables.append(Table(header, rows))
     if r.five is not None:
         satisfaction.paragraphs.append(
             f"Оценки от 1 до 5: {r.five.total}, средняя {num(r.five.mean, 2)}."

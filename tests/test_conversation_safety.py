@@ -44,6 +44,14 @@ def _harness(**ctx: object) -> tuple[Harness, Person]:
     return h, Person(h.handle)
 
 
+async def _to_the_comment_prompt(person: Person) -> None:
+    """A question answered, «Да», then the two scales: the survey asks for a comment."""
+    await person.say("паспорт")
+    await person.press("Да")
+    await person.press("Удовлетворён")
+    await person.press("Легко")
+
+
 def _events(h: Harness, kind: Kind) -> list[object]:
     return [e for o in h.outcomes for e in o.events if e.kind == kind]
 
@@ -133,10 +141,7 @@ def test_person_words_in_ordinary_questions_are_not_requests() -> None:
 
 async def test_the_comment_prompt_gives_way_to_a_request_for_a_person() -> None:
     h, person = _harness()
-    await person.say("паспорт")
-    await person.press("Да")
-    await person.press("Удовлетворён")
-    await person.press("Легко")
+    await _to_the_comment_prompt(person)
     await person.say("позовите оператора")
     assert Escalate("words") in h.last.effects and not _events(h, Kind.COMMENT)
 
@@ -174,10 +179,7 @@ async def test_without_a_desk_the_operator_button_shows_the_contacts() -> None:
 
 async def test_a_question_at_the_comment_prompt_is_answered_and_the_ratings_stay() -> None:
     h, person = _harness()
-    await person.say("паспорт")
-    await person.press("Да")
-    await person.press("Удовлетворён")
-    await person.press("Легко")
+    await _to_the_comment_prompt(person)
     assert h.conv.step == Step.RATE_COMMENT
     await person.say("как открыть ип")
     assert "Р21001" in person.text() and TEXTS.thanks_for_rating not in person.text()
@@ -187,10 +189,7 @@ async def test_a_question_at_the_comment_prompt_is_answered_and_the_ratings_stay
 
 async def test_a_comment_is_still_a_comment() -> None:
     h, person = _harness()
-    await person.say("паспорт")
-    await person.press("Да")
-    await person.press("Удовлетворён")
-    await person.press("Легко")
+    await _to_the_comment_prompt(person)
     await person.say("всё понятно, быстро ответили")
     assert TEXTS.thanks_for_rating in person.text() and len(_events(h, Kind.COMMENT)) == 1
 

@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.contacts import Contacts
+from bot.dialogue.effects import TOPIC_KEY
 from bot.dialogue.messages import Incoming, Outgoing
 from bot.dialogue.state import Conversation
 from bot.dialogue.texts import Texts
@@ -49,6 +50,7 @@ class NoOperators:
     async def escalate(
         self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, reason: str
     ) -> list[Outgoing]:
+        conv.extra.pop(TOPIC_KEY, None)
         return self._reply()
 
     async def relay(

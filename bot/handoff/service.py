@@ -183,13 +183,13 @@ class HandoffService:
         self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, reason: str
     ) -> list[Outgoing]:
         now = self.clock.now()
+        named = conv.extra.pop(TOPIC_KEY, None)  # «нужен специалист по налогам»
         existing = await cases.open_of_person(conn, account.person_id)
         if existing is not None:
             conv.extra[CASE_KEY] = existing.id
             conv.step = Step.OPERATOR
             return [self._solved_message(conv, self.t.format(self.t.already_open, case=existing.id))]
         answered = [t.entry for t in conv.log if t.entry]
-        named = conv.extra.pop(TOPIC_KEY, None)  # «нужен специалист по налогам»
         topic = str(named)[:120] if named else self._topic_title(answered[-1] if answered else None)
         case = await cases.open_case(
             conn,

@@ -2,7 +2,8 @@
 
 Words are reduced to a *skeleton* (unstressed vowels that people confuse merged, the hard sign as the soft one,
 doubled letters as one, «-тся/-ться» → «-ца»), then compared by prefix; a stem of six letters or more
-also matches, as written, with one typo (a letter missed, added, swapped or wrong).
+also matches, as written, with one typo (a letter missed, added, swapped or a neighbouring key) — unless the
+word is itself in the dictionary (then it is another word, not a typo).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.matching.analyzer import is_russian_word
 
 _VOWELS = str.maketrans("оыэеяйю", "аииииау")
 _REFLEXIVE = re.compile(r"ть?ся$")
@@ -87,11 +90,12 @@ class Word:
 
     raw: str
     skel: str
+    known: bool = False  # a dictionary word: not a typo of another one («отправили» is not «отравили»)
 
     @classmethod
     def of(cls, token: str) -> Word:
         raw = token.lower().replace("ё", "е")
-        return cls(raw, skeleton(raw))
+        return cls(raw, skeleton(raw), is_russian_word(raw))
 
 
 def words_of(tokens: Iterable[str]) -> list[Word]:
@@ -118,10 +122,10 @@ class Stem:
         if self.whole:  # a typo, but not another ending («инсульт», not «инсульта»)
             return word.skel == self.text or (len(raw) >= FUZZY_FROM and len(word.raw) == len(raw)
                                               and _one_edit(word.raw, raw))
-        if word.skel.startswith(self.text):
+        if word.raw.startswith(raw) or word.skel.startswith(self.text):
             return True
         text = word.raw
-        if len(raw) < FUZZY_FROM or len(text) < len(raw) - 1 or text[0] != raw[0]:
+        if len(raw) < FUZZY_FROM or len(text) < len(raw) - 1 or text[0] != raw[0] or word.known:
             return False
         # the word's beginning with a letter missed, wrong, swapped or added — not merely the stem cut short
         # («передо» is the beginning of «передоз» and of «передовать» alike)

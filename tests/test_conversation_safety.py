@@ -161,6 +161,15 @@ async def test_without_a_desk_the_greeting_promises_only_what_is_configured() ->
     assert TEXTS.fallback_operator in person.text()
 
 
+async def test_without_a_desk_or_contacts_no_hint_promises_a_person() -> None:
+    _h, person = _harness(operators=False)
+    await person.say("рецепт блинов")
+    assert "сотрудник" not in person.text()
+    _h, person = _harness(operators=False, contacts=CONTACTS)
+    await person.say("рецепт блинов")
+    assert TEXTS.reach_contacts in person.text() and "позвать сотрудника" not in person.text()
+
+
 async def test_without_a_desk_the_operator_button_shows_the_contacts() -> None:
     h, person = _harness(operators=False, contacts=CONTACTS)
     await person.say("паспорт")
@@ -286,7 +295,7 @@ async def test_answers_about_the_bot_come_from_the_configuration() -> None:
 async def test_the_greeting_and_the_hint_describe_the_loaded_base() -> None:
     _h, person = _harness(popular=("passport-lost", "ip-close"))
     await person.say("/start")
-    assert "Для бизнеса, Для граждан" in person.text() and "ЖКХ, транспорте" not in person.text()
+    assert "по темам: Для бизнеса, Для граждан." in person.text() and "ЖКХ, транспорте" not in person.text()
     await person.press("Пропустить")
     await person.say("рецепт блинов")
     assert "«Что делать, если потерял паспорт» или «Как закрыть ИП»" in person.text()

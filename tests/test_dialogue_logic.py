@@ -324,7 +324,7 @@ async def test_other_asks_to_rephrase_and_second_failure_offers_an_operator(h: H
     h.conv.step = Step.IDLE
     await person.say("ип")
     await person.press("Другое")
-    assert TEXTS.after_other in person.text()
+    assert TEXTS.format(TEXTS.after_other, reach=TEXTS.reach_operator) in person.text()
     await person.say("что-то совсем непонятное")
     assert TEXTS.offer_operator in person.text()
     assert "Позвать оператора" in person.labels()

@@ -69,7 +69,8 @@ class AnswerFlow(Turn):
         self.conv.extra[RETRY_KEY] = True
         topics = self.ctx.kb.topics_for(self.conv.segment)[:6]
         actions = [(t.title, f"topic:{t.id}") for t in topics]
-        self.say(self.t.format(self.t.not_found, examples=self.examples()), [*actions, self.operator_button()])
+        text = self.t.format(self.t.not_found, examples=self.examples(), reach=self.reach())
+        self.say(text, [*actions, self.operator_button()])
 
     def examples(self) -> str:
         """Two short questions of the loaded base that people ask most, as examples of a good question."""
@@ -182,7 +183,7 @@ class AnswerFlow(Turn):
 
     def on_other(self, arg: str, menu: Menu) -> None:
         if not self._current(menu) or self.conv.step != Step.CHOICE:
-            self.say(self.t.after_other, [self.operator_button()])
+            self.say(self.t.format(self.t.after_other, reach=self.reach()), [self.operator_button()])
             return
         self.failed("other")
 
@@ -202,7 +203,7 @@ class AnswerFlow(Turn):
             self.offer(rest, self.t.rephrase_with_options)
         else:
             conv.step = Step.IDLE
-            text = self.t.after_other if reason == "other" else self.t.rephrase
+            text = self.t.format(self.t.after_other, reach=self.reach()) if reason == "other" else self.t.rephrase
             self.say(text, [self.operator_button()])
             if reason == "no":
                 self.start_rating(NOT_HELPED)  # nothing else to show in this thread

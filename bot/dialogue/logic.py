@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.analytics.events import Kind
 from bot.dialogue.about import about_bot
-from bot.dialogue.answers import MAX_FAILURES_BEFORE_OPERATOR, AnswerFlow
+from bot.dialogue.answers import MAX_FAILURES_BEFORE_OPERATOR, RETRY_KEY, AnswerFlow
 from bot.dialogue.effects import (
     CASE_KEY,
     CloseCase,
@@ -211,6 +211,7 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
 
     def courtesy(self, talk: Talk) -> None:
         """Hello, thanks, goodbye or «ок» answered in kind; the step stays (the last buttons still work)."""
+        self.conv.extra.pop(RETRY_KEY, None)  # a failed question left be: the next one starts afresh
         self.event(Kind.SMALL_TALK, value=talk.value)
         self.say({
             Talk.HELLO: self.t.small_talk_hello,

@@ -20,6 +20,7 @@ class Texts:
         "Удалить свои данные: /forget."
     )
     greeting_topics: str = " по темам: {topics}"  # {topics} of the greeting, from the loaded base
+    more_topics: str = " и другим"
     fallback_operator: str = "Если я не смогу помочь, позову сотрудника."
     fallback_contacts: str = "Если я не смогу помочь, подскажу, как связаться с сотрудниками."
     fallback_none: str = ""
@@ -73,15 +74,17 @@ class Texts:
     other: str = "Другое"
     not_found: str = (
         "Не нашёл ответа на этот вопрос. Попробуйте сформулировать иначе — короче и своими словами{examples}. "
-        "Можно выбрать тему или позвать сотрудника."
+        "Можно выбрать тему{reach}."
     )
+    reach_operator: str = " или позвать сотрудника"  # {reach}: only what is configured
+    reach_contacts: str = " или посмотреть контакты сотрудников"
     not_found_examples: str = ", например {examples}"
     popular_topics: str = "Популярные темы:"
     rephrase: str = "Жаль, что не помогло. Попробуйте сформулировать вопрос иначе."
     rephrase_with_options: str = (
         "Жаль, что не помогло. Возможно, подойдёт один из этих ответов — или сформулируйте вопрос иначе:"
     )
-    after_other: str = "Хорошо. Сформулируйте, пожалуйста, вопрос иначе — или позовите сотрудника."
+    after_other: str = "Хорошо. Сформулируйте, пожалуйста, вопрос иначе{reach}."
     offer_operator: str = (
         "Кажется, я не могу вам помочь сам. Давайте я позову сотрудника — он ответит в этом чате."
     )

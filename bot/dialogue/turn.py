@@ -11,7 +11,7 @@ from bot.dialogue.texts import Texts
 from bot.kb.model import Entry
 
 MAX_QUESTION_LABEL = 60
-MAX_GREETING_TOPICS = 8
+MAX_GREETING_TOPICS = 12
 
 
 class Turn:
@@ -63,9 +63,20 @@ class Turn:
             return self.t.fallback_operator
         return self.t.fallback_contacts if self.ctx.contacts.configured else self.t.fallback_none
 
+    def reach(self) -> str:
+        """« или позвать сотрудника» — or the contacts, or nothing: only what is configured."""
+        if self.ctx.operators:
+            return self.t.reach_operator
+        return self.t.reach_contacts if self.ctx.contacts.configured else ""
+
     def topics_phrase(self) -> str:
-        titles = [t.title for t in self.ctx.kb.topics_for(self.conv.segment)][:MAX_GREETING_TOPICS]
-        return self.t.format(self.t.greeting_topics, topics=", ".join(titles)) if titles else ""
+        """The loaded base's topics, for the greeting and «что ты умеешь»."""
+        titles = [t.title for t in self.ctx.kb.topics_for(self.conv.segment)]
+        if not titles:
+            return ""
+        shown = ", ".join(titles[:MAX_GREETING_TOPICS])
+        more = self.t.more_topics if len(titles) > MAX_GREETING_TOPICS else ""
+        return self.t.format(self.t.greeting_topics, topics=shown + more)
 
     def press_latest(self, action: str) -> bool:
         """Press the button with ``action`` under the bot's last reply with buttons, if it has one."""

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.clock import FakeClock
 from bot.dialogue.messages import UserRef
-from bot.storage.models import EventRow
+from bot.storage.models import EventRow, RatingInvitation
 from tests.conftest import DEMO_KB
 from tests.dialogue_helpers import Person as Talker
 from tests.fakes.telegram import FakeTelegram
@@ -62,6 +62,10 @@ async def test_the_person_closing_a_case_an_operator_answered_is_asked_about_the
             fake.press(PERSON, fake.button(PERSON, "Вопрос решён"))
             await fake.wait_for(lambda: any("помощью сотрудника" in t for t in fake.texts(PERSON)))
             assert await _surveys(bot) == 1
+            async with bot.app.db.session() as s:  # asked now: no invitation to rate it again later
+                waiting = await s.scalar(select(func.count()).select_from(RatingInvitation)
+                                         .where(RatingInvitation.status == "scheduled"))
+            assert waiting == 0
         finally:
             await bot.stop()
 

@@ -74,6 +74,8 @@ class RatingFlow(Turn):
         conv.entry = entry
         conv.step = Step.RATE_SATISFACTION
         self.event(Kind.SURVEY, request=ref, entry=entry, value=outcome)
+        if outcome == OPERATOR and self.ctx.remindable is not None:  # the notifications desk is on:
+            self.effect(Notify("case_rated", ref))  # asked now, so no invitation to rate later (never twice)
         scale = list(zip(self.t.satisfaction_scale, SATISFACTION_VALUES, strict=True))
         actions = [(label, f"sat:{value}") for label, value in scale]
         self.say(question, [*actions, (self.t.skip, "rate:skip")], 1, ref)
@@ -93,8 +95,6 @@ class RatingFlow(Turn):
         self.event(
             Kind.SATISFACTION, request=self.conv.rating_for, entry=self.conv.entry, value=arg, via=self._rating_via()
         )
-        if self._rating_via() == OPERATOR and self.ctx.remindable is not None:  # the notifications desk is on
-            self.effect(Notify("case_rated", self.conv.rating_for or ""))
         self.ask_ease()
 
     def ask_ease(self) -> None:

@@ -392,6 +392,9 @@ class DialogueService:
                     if replied:  # ask how the operator helped: only when an operator answered
                         survey = case_rating(conv, self.context(now)[0], effect.case_id)
                         handled.replies += _split(survey.replies, options)
+                        for follow in survey.effects:  # «case_rated»: no invitation to rate it later
+                            if isinstance(follow, Notify) and self.notify is not None:
+                                await self.notify.handle(conn, account, conv, follow, now)
                         rows += self.recorder.rows(
                             survey.events, person=self.recorder.pseudonyms.person(account.person_id),
                             channel=account.channel, segment=conv.segment, kb_version=self.knowledge.current.version,

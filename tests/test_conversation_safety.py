@@ -271,6 +271,20 @@ async def test_a_fresh_miss_does_not_bring_an_operator_offer() -> None:
     assert TEXTS.offer_operator not in person.text()
 
 
+async def test_chit_chat_and_insults_are_no_failed_questions() -> None:
+    h, person = _harness()
+    await person.say("рецепт блинов")  # a miss
+    await person.say("ты тупой")
+    assert TEXTS.small_talk_rude in person.text() and TEXTS.offer_operator not in person.text()
+    await person.say("как дела?")
+    assert person.text() == TEXTS.small_talk_chat
+    await person.say("погода завтра")  # a new miss: the first of its own, no operator offer yet
+    assert TEXTS.offer_operator not in person.text()
+    assert [e.value for e in _events(h, Kind.UNANSWERED)] == ["none", "none"]  # type: ignore[attr-defined]
+    await person.say("тупой бот, дай оператора")
+    assert Escalate("words") in h.last.effects
+
+
 # --- 8. questions about the bot --------------------------------------------------------------------
 
 

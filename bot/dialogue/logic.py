@@ -210,14 +210,19 @@ class _Dialog(AnswerFlow, RatingFlow, MenuFlow):
         return True
 
     def courtesy(self, talk: Talk) -> None:
-        """Hello, thanks, goodbye or «ок» answered in kind; the step stays (the last buttons still work)."""
+        """Hello, thanks, goodbye, «ок», chit-chat or rudeness answered in kind — never a failed question
+        (no operator offer for it); the step stays (the last buttons still work)."""
         self.conv.extra.pop(RETRY_KEY, None)  # a failed question left be: the next one starts afresh
         self.event(Kind.SMALL_TALK, value=talk.value)
+        if talk == Talk.RUDE:
+            self.say(self.t.small_talk_rude, [self.operator_button()])
+            return
         self.say({
             Talk.HELLO: self.t.small_talk_hello,
             Talk.THANKS: self.t.small_talk_thanks,
             Talk.BYE: self.t.small_talk_bye,
             Talk.OK: self.t.small_talk_ok,
+            Talk.CHAT: self.t.small_talk_chat,
         }[talk])
 
     def command(self, text: str) -> None:

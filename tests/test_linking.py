@@ -84,7 +84,7 @@ async def test_link_joins_two_people_segment_of_the_code_giver_wins(app: App) ->
     replies = await app.dialogue.handle(Incoming(VK, text="/forget"))
     yes = next(b for r in replies for b in r.all_buttons() if b.text == "Удалить")
     await app.dialogue.handle(Incoming(VK, button=yes.payload))
-    assert await count(app, Person, Person.segment.is_not(None)) == 0 and await count(app, Account) == 0
+    assert await count(app, Person) == 0 and await count(app, Account) == 0
 
 
 async def test_codes_are_single_use_expire_and_stay_in_their_channel(app: App) -> None:

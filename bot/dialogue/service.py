@@ -461,7 +461,7 @@ class DialogueService:
         await forget_texts(conn, self.recorder.pseudonyms.person(account.person_id))
         await erasure.erase_outbox(conn, account.person_id, await people.accounts_of(conn, account.person_id))
         await people.forget_person(conn, account.person_id)
-        await erasure.retire_id(conn, account.person_id, self.clock.now())
+        await erasure.retire_id(conn, account.person_id)
 
 
 def _split(replies: list[Outgoing], options: _Options) -> list[Outgoing]:

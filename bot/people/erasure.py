@@ -1,22 +1,22 @@
 """What deleting a person (/forget) and the retention period remove beyond the person's own rows:
-messages in the outbox (their texts and chat ids), old questions kept in conversations, and the
-person's id itself, which must never pass to a newcomer (the analytics pseudonym is derived from it)."""
+messages in the outbox (their texts and chat ids) and old questions kept in conversations; and the
+person's id is never given again (the analytics pseudonym is derived from it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import orjson
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.people import ids
 from bot.people.repository import AccountInfo
-from bot.storage.models import ConversationRow, OutboxRow, Person
+from bot.storage.models import ConversationRow, OutboxRow
 
 FAREWELL_REF = "forgotten"  # the outbox ref of the last reply to a deleted person: removed once sent
 FINISHED = ("sent", "failed", "skipped", "unreachable")
 _outbox = OutboxRow.__table__
-_persons = Person.__table__
 _conversations = ConversationRow.__table__
 # what a conversation keeps about the person's questions (an operator's context), dropped when it expires
 _QUESTION_FIELDS = ("query", "candidates", "shown", "log")
@@ -32,19 +32,9 @@ async def erase_outbox(conn: AsyncConnection, person_id: int, accounts: list[Acc
     return int(result.rowcount or 0)
 
 
-async def retire_id(conn: AsyncConnection, person_id: int, now: datetime) -> None:
-    """Keep a deleted person's id from being given again.
-
-    SQLite gives a new row the largest id plus one, so deleting the newest person would pass their id
-    (and with it their analytics pseudonym) to the next newcomer. An empty row — no segment, no
-    accounts, no dates of theirs — holds the id. PostgreSQL's sequences never reuse ids.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    newest = (await conn.execute(select(func.max(_persons.c.id)))).scalar()
-    if newest is None or person_id > newest:
-        epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
-        await conn.execute(insert(_persons).values(id=person_id, segment=None, created_at=epoch, updated_at=epoch))
+async def retire_id(conn: AsyncConnection, person_id: int) -> None:
+    """Keep a deleted person's id from being given again (see ``bot.people.ids``)."""
+    await conn.run_sync(ids.retire, person_id)
 
 
 async def purge_outbox(conn: AsyncConnection, before: datetime) -> int:

@@ -115,10 +115,11 @@ def detect(text: str, said: list[str] | None = None) -> Danger | None:
 
 
 def _first(rules: list[tuple[str, Phrase]], matched: list[frozenset[Stem]], figurative: bool) -> Danger | None:
+    present = frozenset().union(*matched)
     for kind, phrase in rules:
         if figurative and kind in _FIGURATIVE:
             continue
-        if phrase.found_in(matched):
+        if phrase.found_in(matched, present):
             return Danger(kind, phrase.written)
     return None
 

@@ -157,8 +157,11 @@ class Phrase:
         self.slots = tuple(Slot(part) for part in body.split())
         self.gap = int(wider) if wider else gap
 
-    def found_in(self, matched: list[frozenset[Stem]]) -> bool:
-        """``matched``: for each word of the message, the stems it matches (``StemIndex.matched``)."""
+    def found_in(self, matched: list[frozenset[Stem]], present: frozenset[Stem] | None = None) -> bool:
+        """``matched``: for each word of the message, the stems it matches (``StemIndex.matched``);
+        ``present``: all of them together, when the caller checks many phrases (most fail at once)."""
+        if present is not None and any(slot.stems.isdisjoint(present) for slot in self.slots):
+            return False
         return any(self._from(matched, 0, start) for start in range(len(matched)))
 
     def _from(self, matched: list[frozenset[Stem]], slot: int, at: int) -> bool:

@@ -223,6 +223,14 @@ async def test_those_not_helped_are_asked_too() -> None:
     assert [e.via for e in _events(h, Kind.SATISFACTION)] == ["not_helped"]  # type: ignore[attr-defined]
 
 
+async def test_a_new_question_instead_of_a_mark_is_answered() -> None:
+    h, person = _harness()
+    await person.say("субсидия")
+    await person.press("Нет")  # not helped: the bot asks to rephrase, and the survey
+    await person.say("паспорт")  # the person rephrases instead of rating
+    assert "Это помогло?" in person.text() and h.conv.step == Step.FEEDBACK and h.conv.rating_for is None
+
+
 async def test_not_asked_twice_nor_more_often_than_configured() -> None:
     h, person = _harness(rating_interval=timedelta(hours=24))
     await person.say("паспорт")

@@ -24,6 +24,7 @@ class AnswerFlow(Turn):
 
     def ask(self, text: str) -> None:
         conv = self.conv
+        self.leave_survey()  # a question instead of a mark: the survey is left, the marks given stay
         if not conv.extra.pop(RETRY_KEY, False):
             conv.failures = 0  # a new question, not another try at the one that failed
         conv.start_thread(self.ctx.new_id(), scrub(text[:MAX_QUERY_CHARS]))

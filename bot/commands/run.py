@@ -17,7 +17,7 @@ def run_bot(settings: Settings) -> int:
             "Токены Telegram и VK не заданы — запускаю консольный режим (BOT_TELEGRAM__TOKEN, BOT_VK__TOKEN).",
             file=sys.stderr,
         )
-        return run_chat(settings, None, "console")
+        return run_chat(settings, None, "console", web=settings.web.enabled)
     from bot.runner import run_channels
 
     return run_channels(settings)

@@ -17,9 +17,11 @@ from bot.storage.models.notify import (
 )
 from bot.storage.models.people import Account, ConversationRow, Person
 from bot.storage.models.vk import VKClient, VKPollState
+from bot.storage.models.web import AuditRecord, DismissedCluster, KBChange, StaffSession, StaffUser
 
 __all__ = [
     "Account",
+    "AuditRecord",
     "Base",
     "BroadcastRow",
     "CaseRow",
@@ -27,7 +29,9 @@ __all__ = [
     "ConsentState",
     "ConversationRow",
     "DigestItem",
+    "DismissedCluster",
     "EventRow",
+    "KBChange",
     "KBEntryTitle",
     "KBVersion",
     "LinkAttempt",
@@ -38,6 +42,8 @@ __all__ = [
     "ProcessedUpdate",
     "RatingInvitation",
     "ReminderRow",
+    "StaffSession",
+    "StaffUser",
     "VKClient",
     "VKPollState",
 ]

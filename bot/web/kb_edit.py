@@ -102,8 +102,7 @@ class Draft:
         variants = {k: v for k, v in (("citizen", self.answer_citizen), ("business", self.answer_business)) if v}
         if variants:
             out["answer_for"] = variants
-        if self.audience and self.audience != "all":
-            out["audience"] = self.audience
+        out["audience"] = self.audience or "all"  # left out by ``topic_text`` when it is the file's own
         links = []
         for line in self.links:
             title, bar, url = line.rpartition("|")
@@ -169,6 +168,8 @@ def topic_text(path: Path, draft: Draft) -> str:
     doc = yaml.safe_load(path.read_text("utf-8")) or {}
     entries: list[dict[str, Any]] = list(doc.get("entries") or [])
     mapping = draft.mapping()
+    if mapping["audience"] == (doc.get("audience") or "all"):
+        del mapping["audience"]  # the entry inherits the topic's audience, as hand-written files do
     for number, entry in enumerate(entries):
         if isinstance(entry, dict) and entry.get("id") == draft.id:
             entries[number] = mapping

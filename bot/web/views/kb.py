@@ -184,6 +184,9 @@ async def edit_entry(request: web.Request) -> web.Response:
 async def add_paraphrases(request: web.Request) -> web.StreamResponse:
     """From the unanswered page: open the chosen entry with the group's phrasings added."""
     entry_id = request.query.get("entry", "")
+    if not entry_id:
+        return render(request, "error.html", status=422,
+                      message="Выберите статью, к которой добавить формулировки группы вопросов.")
     query = urlencode({"cluster": request.query.get("cluster", ""), "from": request.query.get("from", ""),
                        "to": request.query.get("to", "")})
     return redirect(f"/kb/entry/{quote(entry_id)}?{query}")

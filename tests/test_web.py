@@ -212,3 +212,50 @@ def test_users_add_reads_the_password_from_standard_input(tmp_path: Path) -> Non
     disabled = bot("users", "disable", "smirnova")
     assert disabled.returncode == 0
     assert "disabled" in bot("users", "list").stdout
+
+
+def _start(args: list[str], tmp_path: Path, **env_extra: str) -> tuple[subprocess.Popen[str], str]:
+    """Start ``python -m bot ARGS`` and wait for the console's address in its standard error."""
+    import os
+    import re as regex
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env.update({"BOT_BOT__DATA_DIR": str(tmp_path / "data"), "BOT_WEB__PORT": "0", "BOT_EDITORS__WATCH": "false",
+                **env_extra})
+    proc = subprocess.Popen([sys.executable, "-m", "bot", *args], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        found = regex.search(r"(http://127\.0\.0\.1:\d+)", line)
+        if found and ":0" not in found.group(1):
+            return proc, found.group(1)
+    raise AssertionError("".join(seen))
+
+
+def test_bot_web_serves_the_console_alone(tmp_path: Path) -> None:
+    import signal
+    import urllib.request
+
+    proc, address = _start(["web"], tmp_path)
+    try:
+        with urllib.request.urlopen(f"{address}/login", timeout=10) as response:
+            assert response.status == 200
+            assert 'name="password"' in response.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_bot_run_serves_the_console_too_when_enabled(tmp_path: Path) -> None:
+    import urllib.request
+
+    proc, address = _start(["run"], tmp_path, BOT_WEB__ENABLED="true")
+    try:
+        with urllib.request.urlopen(f"{address}/login", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the console channel ends at the end of input, and the web console with it
+        assert proc.wait(timeout=30) == 0

@@ -130,15 +130,23 @@ def _explain(found: broadcasts.Audience, b: broadcasts.Broadcast) -> str | None:
     return None
 
 
+async def _composed(request: web.Request) -> tuple[Compose, datetime | None, web.Response | None]:
+    """The form as sent, its time, and the page with its problems when it has any."""
+    console = console_of(request)
+    c = Compose.from_form(await request.post())
+    problems, when = _problems(c, console.app.knowledge.current.base, console.tz)
+    if problems:
+        return c, when, _page(request, 422, compose=c, problems=problems, items=await _listing(request))
+    return c, when, None
+
+
 @page("broadcasts")
 async def preview(request: web.Request) -> web.Response:
     console = console_of(request)
-    form = await request.post()
-    c = Compose.from_form(form)
+    c, when, refused = await _composed(request)
+    if refused is not None:
+        return refused
     kb = console.app.knowledge.current.base
-    problems, when = _problems(c, kb, console.tz)
-    if problems:
-        return _page(request, 422, compose=c, problems=problems, items=await _listing(request))
     now = console.app.clock.now()
     b = _draft(c, current(request).user.login, when or now)
     async with console.app.db.read() as conn:
@@ -150,12 +158,10 @@ async def preview(request: web.Request) -> web.Response:
 @page("broadcasts")
 async def create(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    form = await request.post()
-    c = Compose.from_form(form)
+    c, when, refused = await _composed(request)
+    if refused is not None:
+        return refused
     kb = console.app.knowledge.current.base
-    problems, when = _problems(c, kb, console.tz)
-    if problems:
-        return _page(request, 422, compose=c, problems=problems, items=await _listing(request))
     user = current(request).user
     now = console.app.clock.now()
     async with console.app.db.transaction() as conn:

@@ -105,12 +105,16 @@ async def listing(request: web.Request) -> web.Response:
     )
 
 
+def _read_only(request: web.Request) -> web.Response:
+    return render(request, "denied.html", status=403, page_title="Вопросы без ответа (изменения)")
+
+
 @page("unanswered")
 async def dismiss(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     user = current(request).user
     if user.role not in UNANSWERED_ACTIONS:
-        return render(request, "denied.html", status=403, page_title="Вопросы без ответа")
+        return _read_only(request)
     form = await request.post()
     key = str(form.get("key", ""))
     cluster = await find_cluster(request, key)
@@ -128,7 +132,7 @@ async def restore(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     user = current(request).user
     if user.role not in UNANSWERED_ACTIONS:
-        return render(request, "denied.html", status=403, page_title="Вопросы без ответа")
+        return _read_only(request)
     form = await request.post()
     async with console.app.db.transaction() as conn:
         await conn.execute(_dismissed.delete().where(_dismissed.c.key == str(form.get("key", ""))))

@@ -40,11 +40,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PLACEHOLDER_PRIVACY_URL = "https://example.org/privacy"
+PLACEHOLDER_ORGANISATION = "администрации региона"
+
+
 class BotSection(Section):
     name: str = "Цифровой помощник"
-    organisation: str = "администрации региона"
+    organisation: str = PLACEHOLDER_ORGANISATION
     timezone: str = "Europe/Moscow"
-    privacy_policy_url: str = "https://example.org/privacy"
+    privacy_policy_url: str = PLACEHOLDER_PRIVACY_URL
     data_dir: Path = Path("data")
 
     @field_validator("timezone")
@@ -53,7 +57,9 @@ class BotSection(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Kamchatka)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Moscow or Asia/Yekaterinburg)"
+            ) from exc
         return value
 
 
@@ -180,6 +186,12 @@ class EditorsSection(Section):
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
 
 
+class ReportsSection(Section):
+    """Reports: the standard's stars are shown only from this many ratings up (fewer make them noise)."""
+
+    min_ratings_for_stars: int = Field(30, ge=1)
+
+
 REMINDER_WORDS = [  # stems looked for in an entry's question and keywords: appointments and deadlines
     "запис", "прием", "приём", "срок", "продл", "истека", "не позднее", "ежегодно", "декларац", "уплат",
     "очеред", "визит", "когда сдавать", "когда платить",
@@ -302,6 +314,7 @@ class Settings(BaseSettings):
     vk: VKSection = VKSection()
     analytics: AnalyticsSection = AnalyticsSection()
     editors: EditorsSection = EditorsSection()
+    reports: ReportsSection = ReportsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
     web: WebSection = WebSection()

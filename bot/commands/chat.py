@@ -12,9 +12,14 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.editors.reload import Reloader, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
+from bot.logs import log_to_file
 
 
 async def _chat(settings: Settings, kb_dir: Path | None, user: str, web: bool = False) -> int:
+    if sys.stdin.isatty():
+        log_file = settings.bot.data_dir / "console.log"
+        log_to_file(log_file)
+        print(f"Журнал работы бота пишется в {log_file}, чтобы не мешать разговору.", file=sys.stderr)
     try:
         app = await App.create(settings, kb_path=kb_dir)
     except KnowledgeBaseError as exc:
@@ -28,6 +33,8 @@ async def _chat(settings: Settings, kb_dir: Path | None, user: str, web: bool = 
             from bot.web.server import WebRuntime
 
             console = await WebRuntime.start(app, settings.web, reloader)
+            where = settings.web.base_url or f"http://{settings.web.listen}:{console.port}"
+            print(f"Веб-консоль: {where}/login", file=sys.stderr)
         await ConsoleChannel(app.dialogue.handle, user).run()
     finally:
         if console is not None:

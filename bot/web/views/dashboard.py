@@ -11,13 +11,13 @@ from datetime import date, datetime
 from aiohttp import web
 
 from bot.commands.report import period_from
+from bot.plural import plural, times
 from bot.reports.charts import chart_svg
 from bot.reports.data import EventRecord, Period
-from bot.reports.document import CHANNEL_NAMES, DECISION_NAMES, Document, build
+from bot.reports.document import CHANNEL_NAMES, DECISION_NAMES, Document, build, ratings, scale_stars
 from bot.reports.html import to_html
 from bot.reports.metrics import Report, percent
 from bot.reports.service import build_report
-from bot.reports.stars import star_text
 from bot.web.server import console_of, page, render
 
 CHARTS = ("outcomes", "weeks", "ease", "satisfaction", "channels")
@@ -106,7 +106,7 @@ def inline(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
-def cards(report: Report) -> list[tuple[str, str, str]]:
+def cards(report: Report, min_ratings: int) -> list[tuple[str, str, str]]:
     """The headline indicators: (title, value, note)."""
     r = report
     decisions = r.decisions
@@ -118,22 +118,26 @@ def cards(report: Report) -> list[tuple[str, str, str]]:
         value = percent(part, whole)
         return "—" if value is None else f"{value:.1f} %".replace(".", ",")
 
+    def questions(n: int) -> str:
+        return plural(n, "вопрос", "вопроса", "вопросов")
+
     out = [
-        ("Вопросов", str(r.questions), f"людей: {r.people}"),
-        ("Бот ответил", share(r.answered, r.questions), f"{r.answered} из {r.questions}"),
+        ("Вопросов", str(r.questions), plural(r.people, "человек", "человека", "человек")),
+        ("Бот ответил", share(r.answered, r.questions), f"{r.answered} из {questions(r.questions)}"),
     ]
     for key in ("answer", "confirm", "suggest", "none"):
         out.append((DECISION_NAMES[key].capitalize(), str(decisions.get(key, 0)), "решение бота по вопросу"))
     out += [
-        ("Помогло («Да»)", share(yes, rated), f"из {rated} ответов на «Это помогло?»"),
-        ("Удовлетворённость", star_text(r.satisfaction.stars), f"{share(r.satisfaction.positive, r.satisfaction.total)}"
-         f" из {r.satisfaction.total} оценок"),
-        ("Лёгкость решения", star_text(r.ease.stars),
-         f"{share(r.ease.positive, r.ease.total)} из {r.ease.total} оценок"),
+        ("Помогло («Да»)", share(yes, rated), f"из {plural(rated, 'ответа', 'ответов', 'ответов')} на «Это помогло?»"),
+        ("Удовлетворённость", share(r.satisfaction.positive, r.satisfaction.total),
+         f"{ratings(r.satisfaction.total)} · {scale_stars(r.satisfaction, min_ratings)}"),
+        ("Лёгкость решения", share(r.ease.positive, r.ease.total),
+         f"{ratings(r.ease.total)} · {scale_stars(r.ease, min_ratings)}"),
         ("Первый ответ оператора в норме", share(fr.within_norm, fr.cases) if fr else "—",
-         f"{fr.within_norm} из {fr.cases} обращений, норма 2 ч" if fr else "нет данных"),
-        ("Передано оператору", share(r.escalated, r.questions), f"{r.escalated} вопросов; "
-         f"бот сам предложил {r.operator_offers} раз"),
+         f"{fr.within_norm} из {plural(fr.cases, 'обращения', 'обращений', 'обращений')}, норма 2 ч" if fr
+         else "нет данных"),
+        ("Передано оператору", share(r.escalated, r.questions),
+         f"{questions(r.escalated)}; бот сам предложил {times(r.operator_offers)}"),
     ]
     return out
 
@@ -143,12 +147,13 @@ async def dashboard(request: web.Request) -> web.Response:
     console = console_of(request)
     chosen = filters(request)
     report = await report_for(request, chosen)
-    doc: Document = build(report, datetime.now(console.tz))
+    min_ratings = console.app.settings.reports.min_ratings_for_stars
+    doc: Document = build(report, datetime.now(console.tz), min_ratings=min_ratings)
     charts = [(name, svg) for name in CHARTS if (svg := chart_svg(name, report))]
     base = console.app.knowledge.current.base
     return render(
-        request, "dashboard.html", filters=chosen, report=report, cards=cards(report), charts=charts, doc=doc,
-        inline=inline, channels=CHANNEL_NAMES, topics=base.topics,
+        request, "dashboard.html", filters=chosen, report=report, cards=cards(report, min_ratings), charts=charts,
+        doc=doc, inline=inline, channels=CHANNEL_NAMES, topics=base.topics,
         narrowed=bool(chosen.channel or chosen.topic),
     )
 
@@ -159,7 +164,8 @@ async def report_file(request: web.Request) -> web.Response:
     console = console_of(request)
     chosen = filters(request)
     report = await report_for(request, chosen)
-    text = to_html(build(report, datetime.now(console.tz)), report)
+    min_ratings = console.app.settings.reports.min_ratings_for_stars
+    text = to_html(build(report, datetime.now(console.tz), min_ratings=min_ratings), report)
     name = f"report-{chosen.period.start.isoformat()}-{chosen.period.end.isoformat()}.html"
     return web.Response(text=text, content_type="text/html", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -21,13 +21,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     users = sub.add_parser("users", help="web console accounts")
     u_sub = users.add_subparsers(dest="users_command", metavar="USERS_COMMAND", required=True)
     add = u_sub.add_parser("add", help="add an account; the password is read from standard input")
-    add.add_argument("login")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("login", help="the name to sign in with: 2-64 latin letters, digits and . _ @ -")
+    add.add_argument("--role", required=True, choices=ROLES,
+                     help="admin: everything; editor: KB, unanswered, broadcasts, dashboard; analyst: dashboard, "
+                          "unanswered, cases (pseudonyms only); operator: cases")
     u_sub.add_parser("list", help="accounts, roles and last logins")
     for name, text in (("disable", "switch an account off (its sessions end)"), ("enable", "switch it on again"),
                        ("password", "set a new password, read from standard input")):
         one = u_sub.add_parser(name, help=text)
-        one.add_argument("login")
+        one.add_argument("login", help="the account's login")
 
 
 def _read_password() -> str:

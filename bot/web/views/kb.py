@@ -96,7 +96,6 @@ async def listing(request: web.Request) -> web.Response:
         request, "kb_list.html", rows=rows, base=base, q=q, topic_id=topic_id, owner=owner, due=due, low=low,
         owners=owners, version=console.app.knowledge.current.version, total=len(base),
         review_days=console.app.settings.editors.review_days, rate_days=RATE_DAYS,
-        published=request.query.get("published", ""),
     )
 
 
@@ -269,7 +268,7 @@ async def _publish(request: web.Request, draft: Draft, checked: kb_edit.Checked,
         await audit.record(conn, now, user.login, "kb_published", draft.id, text, address(request))
         if key:
             await unanswered.mark_handled(conn, key, "new_entry" if found is None else "paraphrases", draft.id,
-                                          user.login, now)
+                                          user.login, now, representative=draft.question)
     return redirect(f"/kb/entry/{draft.id}?published=1")
 
 

@@ -18,7 +18,9 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         print(zone_line(settings), file=sys.stderr)
-        return run_chat(settings, None, "console", web=settings.web.enabled)
+        if settings.web.enabled:  # the web console beside the terminal dialogue
+            return run_chat(settings, None, "console", web=True)
+        return run_chat(settings, None, "console")
     problem = placeholder_problem(settings)
     if problem:
         print(problem, file=sys.stderr)

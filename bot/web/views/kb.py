@@ -148,10 +148,10 @@ async def new_entry(request: web.Request) -> web.Response:
         if cluster is None:
             notice = "Эта группа вопросов уже не найдена за выбранный период — заполните статью вручную."
         else:
-            draft.question = cluster.representative.rstrip("?").capitalize() + "?"
-            draft.paraphrases = [t for t in cluster.examples if t != cluster.representative][:10]
-            if cluster.representative not in draft.paraphrases:
-                draft.paraphrases.insert(0, cluster.representative)
+            typical = cluster.representative.strip().rstrip("?")
+            draft.question = typical[:1].upper() + typical[1:] + "?"  # «ИНН» stays «ИНН»
+            others = [t for t in cluster.examples if t != cluster.representative]
+            draft.paraphrases = [cluster.representative, *others][:10]
     return _editor(request, draft, new=True, cluster=key, period=unanswered.period_query(request), notice=notice)
 
 

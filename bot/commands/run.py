@@ -12,9 +12,10 @@ log = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings) -> int:
-    if settings.telegram.token is None and settings.vk.token is None:
+    if settings.telegram.token is None and settings.vk.token is None and settings.max.token is None:
         print(
-            "Токены Telegram и VK не заданы — запускаю консольный режим (BOT_TELEGRAM__TOKEN, BOT_VK__TOKEN).",
+            "Токены Telegram, VK и MAX не заданы — запускаю консольный режим "
+            "(BOT_TELEGRAM__TOKEN, BOT_VK__TOKEN, BOT_MAX__TOKEN).",
             file=sys.stderr,
         )
         print(zone_line(settings), file=sys.stderr)

@@ -17,7 +17,7 @@ from bot.reports.unanswered import REASONS, reasons_text
 NO_DATA = "нет данных"
 EASE_LABELS = {4: "Легко", 3: "Скорее легко", 2: "Скорее сложно", 1: "Сложно"}
 SATISFACTION_LABELS = {4: "Удовлетворён", 3: "Скорее удовлетворён", 2: "Скорее не удовлетворён", 1: "Не удовлетворён"}
-CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "Консоль"}
+CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "max": "MAX", "console": "Консоль"}
 DECISION_NAMES = {
     "answer": "ответ сразу", "confirm": "уточнение «Вы имели в виду…?»", "suggest": "три варианта",
     "none": "ничего не найдено",

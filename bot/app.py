@@ -16,6 +16,7 @@ from bot.analytics.privacy import Pseudonyms, load_salt
 from bot.analytics.recorder import EventRecorder, purge_expired_texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.lease import Identity, Lease
 from bot.dialogue.logic import case_rating_ref
 from bot.dialogue.service import Branding, DialogueService
 from bot.dialogue.texts import Texts
@@ -46,6 +47,8 @@ class App:
     extras: dict[str, object] = field(default_factory=dict)
     # where each running channel's files can be downloaded (for operators' files to another platform)
     file_sources: dict[str, FileSource] = field(default_factory=dict)
+    lease: Lease | None = None  # this process's claim on the outbox rows it is sending
+    identity: Identity | None = None
 
     @classmethod
     async def create(
@@ -60,6 +63,7 @@ class App:
         clock = clock or SystemClock()
         texts = texts or Texts()
         db = Database(settings.database_url, echo=settings.database.echo)
+        identity = Identity.acquire(settings.bot.data_dir, settings.delivery.instance)
         try:
             if settings.database.auto_migrate:
                 await upgrade(db.engine)
@@ -80,7 +84,7 @@ class App:
             desk = NotifyDesk(section, settings.bot.timezone, knowledge, recorder, settings.bot.privacy_policy_url)
             dialogue = DialogueService(
                 db, knowledge, texts, recorder, handoff or NoOperators(texts), clock, branding,
-                notify=desk,
+                notify=desk, instance=identity.name,
                 remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
                                    words=tuple(section.reminder_words)),
             )
@@ -100,11 +104,14 @@ class App:
                         )
 
                 desk_service.on_closed.append(invite_to_rate)
-            app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
+            app = cls(settings, db, knowledge, dialogue, texts, clock, recorder, identity=identity)
+            app.lease = Lease(db, clock, identity.name, settings.delivery.lease_seconds)
+            await app.lease.start()
             await app.record_kb_version(knowledge.current)
             await app.purge_expired()
         except BaseException:
             await db.dispose()
+            identity.release()
             raise
         return app
 
@@ -146,8 +153,12 @@ class App:
             self.handoff.wakers.append(wake)
 
     async def close(self) -> None:
+        if self.lease is not None:
+            await self.lease.stop()
         await self.dialogue.close()
         await self.db.dispose()
+        if self.identity is not None:
+            self.identity.release()
 
 
 def build_handoff(settings: Settings, db: Database, knowledge: LiveKnowledge, clock: Clock) -> HandoffService:

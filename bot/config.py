@@ -180,6 +180,15 @@ class EditorsSection(Section):
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
 
 
+class DeliverySection(Section):
+    """Delivery guarantees: dead letters for updates that keep failing, the outbox's claims."""
+
+    dead_letter_after: int = Field(3, ge=1)  # failures of one update before it is set aside as a dead letter
+    dead_letter_days: int = Field(30, ge=1)  # dead letters (they hold the person's message) kept this long
+    lease_seconds: float = Field(30.0, gt=0)  # a process that stopped renewing its lease this long is dead
+    instance: str = Field("", max_length=64)  # this process's stable name; empty: kept in bot.data_dir
+
+
 REMINDER_WORDS = [  # stems looked for in an entry's question and keywords: appointments and deadlines
     "запис", "прием", "приём", "срок", "продл", "истека", "не позднее", "ежегодно", "декларац", "уплат",
     "очеред", "визит", "когда сдавать", "когда платить",
@@ -285,6 +294,7 @@ class Settings(BaseSettings):
     editors: EditorsSection = EditorsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
+    delivery: DeliverySection = DeliverySection()
 
     _toml_path: ClassVar[Path | None] = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot
 
@@ -57,7 +58,7 @@ class TelegramRuntime:
         transport = TelegramTransport(bot, desk)
         sender = Sender(
             app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance,
-            gate=consent_gate(app.db),
+            gate=consent_gate(app.db), lease=timedelta(seconds=app.settings.delivery.lease_seconds),
         )
         channel = TelegramChannel(app, bot, sender)
         channel.desk = desk
@@ -75,6 +76,7 @@ class TelegramRuntime:
         if desk is not None:
             app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
+        await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
         if section.mode == "polling":
             runtime.poller = Poller(bot, channel, section.polling_timeout, updates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from vkbottle import API, VKAPIError
 from vkbottle.polling import BotPolling
@@ -107,7 +108,10 @@ class VKRuntime:
                     await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
 
             transport.on_files_lost = tell_operators
-        sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
+        sender = Sender(
+            app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db),
+            lease=timedelta(seconds=app.settings.delivery.lease_seconds),
+        )
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
@@ -119,6 +123,7 @@ class VKRuntime:
             await api.http_client.close()
             raise
         runtime = cls(api, channel, sender, poller, group_id, name)
+        await sender.recover()  # replies left waiting before a restart go first, in order
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
             asyncio.create_task(poller.run(), name="vk-polling"),

@@ -16,6 +16,7 @@ from bot.analytics.privacy import Pseudonyms, load_salt
 from bot.analytics.recorder import EventRecorder, purge_expired_texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery import dead_letters
 from bot.delivery.lease import Identity, Lease
 from bot.dialogue.logic import case_rating_ref
 from bot.dialogue.service import Branding, DialogueService
@@ -136,6 +137,10 @@ class App:
     async def purge_expired(self) -> int:
         async with self.db.transaction() as conn:
             purged = await purge_expired_texts(conn, self.clock.now())
+            keep = timedelta(days=self.settings.delivery.dead_letter_days)
+            dropped = await dead_letters.purge(conn, self.clock.now() - keep)
+        if dropped:
+            log.info("Removed %d dead letters past their retention period", dropped)
         if purged:
             log.info("Removed %d question texts past their retention period", purged)
         return purged

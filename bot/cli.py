@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_broadcast(sub)
 
+    from bot.commands.updates import add_parser as add_updates
+
+    add_updates(sub)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -145,6 +149,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.broadcast import run_broadcast
 
         return asyncio.run(run_broadcast(args, settings))
+    if args.command == "updates":
+        from bot.commands.updates import run_updates
+
+        return asyncio.run(run_updates(args, settings))
     if args.command == "chat":
         from bot.commands.chat import run_chat
 

@@ -276,7 +276,9 @@ class Sender:
         """At start: recipients with messages left waiting (taken back after a crash, deferred, or on
         their way from another process) get their new replies only after those; how many there are."""
         async with self.db.read() as conn:
-            waiting = await outbox.waiting_recipients(conn, self.transport.channel, self.clock.now(), lease=self.lease_time)
+            waiting = await outbox.waiting_recipients(
+                conn, self.transport.channel, self.clock.now(), lease=self.lease_time
+            )
         self._backlog |= waiting
         if waiting:
             self.wake()

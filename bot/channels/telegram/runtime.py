@@ -20,6 +20,7 @@ from bot.channels.telegram.session import UpdateFilter, make_session
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
+from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
 from bot.notify.jobs import consent_gate
@@ -78,19 +79,26 @@ class TelegramRuntime:
         runtime = cls(bot, channel, sender, username)
         await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
+        replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
+        replays = asyncio.create_task(replayer.run(), name="telegram-replays")  # bot updates replay ID
         if section.mode == "polling":
-            runtime.poller = Poller(bot, channel, section.polling_timeout, updates)
+            runtime.poller = Poller(
+                bot, channel, section.polling_timeout, updates, app.settings.delivery.dead_letter_after
+            )
             await runtime.poller.prepare()
-            runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
+            runtime.tasks = (
+                pump, replays, asyncio.create_task(runtime.poller.run(), name="telegram-polling")
+            )
             log.info("Telegram bot @%s is polling for updates", username)
         else:
             hook = section.webhook
             assert hook.secret is not None
             secret = hook.secret.get_secret_value()
-            runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
+            receiver = build_app(bot, channel, hook.path, secret, app.settings.delivery.dead_letter_after)
+            runtime.server = WebhookServer(receiver, hook.listen, hook.port)
             runtime.port = await runtime.server.start()
             await register(bot, hook.url, secret, hook.max_connections)
-            runtime.tasks = (pump,)
+            runtime.tasks = (pump, replays)
             log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
         return runtime
 

@@ -19,6 +19,7 @@ from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
+from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
@@ -116,7 +117,9 @@ class VKRuntime:
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
-        poller = VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
+        poller = VKPoller(
+            polling, channel, app.db, app.clock, group_id, saved_ts, app.settings.delivery.dead_letter_after
+        )
         try:
             await poller.prepare()
         except BaseException:
@@ -127,6 +130,10 @@ class VKRuntime:
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
             asyncio.create_task(poller.run(), name="vk-polling"),
+            asyncio.create_task(  # bot updates replay ID
+                Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(),
+                name="vk-replays",
+            ),
         )
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime

@@ -29,7 +29,9 @@ from bot.dialogue.locks import KeyedLocks
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-FLUSH_DELAY = 0.2  # seconds: outcomes are recorded in batches
+# seconds: outcomes are recorded in batches, continuously: what was sent while one batch was being
+# written goes in the next (what a crash can re-send is only what was sent in the last moments)
+FLUSH_DELAY = 0.005
 
 
 class Status(StrEnum):
@@ -141,6 +143,7 @@ class Sender:
                     await self.db.run_in_transaction(outbox.record_outcomes, [outcome])
                 else:
                     self._done.append(outcome)
+                    self._schedule_flush()
             if waits:  # handed to the background loop, behind the older ones: let it see them now
                 await self.flush()
                 self.wake()
@@ -236,6 +239,7 @@ class Sender:
                 await self.flush()
             except Exception:
                 log.exception("Could not record delivery outcomes; will try again")
+                await asyncio.sleep(1.0)
                 continue
             if not self._done:
                 return

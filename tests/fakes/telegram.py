@@ -125,6 +125,7 @@ class FakeTelegram(FakeChat):
         self._posting: set[asyncio.Future[None]] = set()
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self.send_delay = 0.0  # seconds each sendMessage takes to be accepted (a slow network)
+        self.sends_in_flight = 0  # sendMessage requests being answered right now
         self.downloads: list[str] = []  # file paths downloaded, in order
 
     # --- server ----------------------------------------------------------------------------------
@@ -405,9 +406,12 @@ class FakeTelegram(FakeChat):
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
+        sending = request.match_info["method"].lower() == "sendmessage"
+        self.sends_in_flight += sending
         try:
             return await self._dispatch_inner(request)
         finally:
+            self.sends_in_flight -= sending
             if request.match_info["method"].lower() != "getupdates":
                 self.handling_seconds += time.perf_counter() - started
 

@@ -46,16 +46,16 @@ async def spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
 def _install_faults() -> None:
     poison = os.environ.get("FAULT_POISON")
     if poison:
-        from bot.dialogue.service import DialogueService
+        from bot.dialogue import service
 
-        original = DialogueService.process
+        original = service.respond
 
-        async def process(self: DialogueService, message: Any, **kw: Any) -> Any:
+        def respond(conv: Any, message: Any, ctx: Any) -> Any:
             if message.text == poison:
                 raise RuntimeError("the handler failed on this update")
-            return await original(self, message, **kw)
+            return original(conv, message, ctx)
 
-        DialogueService.process = process  # type: ignore[method-assign]
+        service.respond = respond
 
 
 if __name__ == "__main__":

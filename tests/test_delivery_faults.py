@@ -20,6 +20,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Policy, Sender
+from bot.dialogue import service
 from bot.storage.models import DeadLetter
 from tests.conftest import DEMO_KB
 from tests.db_helpers import settled
@@ -37,17 +38,18 @@ def asked_helped(fake: FakeTelegram, chat: int) -> bool:
     return bool(texts) and texts[-1].endswith(HELPED)
 
 
-def poison(app: App, text: str) -> Callable[[], None]:
-    """Make the handler raise for one particular message (a bug that hits one update); the cure."""
-    original = app.dialogue.process
+def poison(monkeypatch: pytest.MonkeyPatch, text: str) -> Callable[[], None]:
+    """Make the dialogue raise for one particular message (a bug that hits one update every time it
+    is handled; updates already processed are still recognised first); the cure."""
+    original = service.respond
 
-    async def process(message, **kw):  # type: ignore[no-untyped-def]
+    def respond(conv, message, ctx):  # type: ignore[no-untyped-def]
         if message.text == text:
             raise RuntimeError("the handler failed on this update")
-        return await original(message, **kw)
+        return original(conv, message, ctx)
 
-    app.dialogue.process = process  # type: ignore[method-assign]
-    return lambda: setattr(app.dialogue, "process", original)
+    monkeypatch.setattr(service, "respond", respond)
+    return lambda: monkeypatch.setattr(service, "respond", original)
 
 
 async def letters(app: App) -> list:
@@ -56,11 +58,11 @@ async def letters(app: App) -> list:
 
 
 async def test_an_update_that_always_fails_is_set_aside_and_the_bot_goes_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
-        cure = poison(bot.app, POISON)
+        cure = poison(monkeypatch, POISON)
         polls_before = len(fake.calls_of("getUpdates"))
         bad = fake.message(USER, POISON)
         fake.message(USER, "как открыть ипшку")  # the same person's next message waits, then goes on
@@ -93,10 +95,10 @@ async def test_an_update_that_always_fails_is_set_aside_and_the_bot_goes_on(
         assert await asyncio.to_thread(main, ["updates", "replay", "999"]) == 1
 
 
-async def test_a_poller_never_spins_while_an_update_is_retried(tmp_path: Path) -> None:
+async def test_a_poller_never_spins_while_an_update_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with running_bot(tmp_path, BOT_DELIVERY__DEAD_LETTER_AFTER="4") as bot:
         fake = bot.fake
-        poison(bot.app, POISON)
+        poison(monkeypatch, POISON)
         fake.message(USER, POISON)
         await asyncio.sleep(0.2)
         polls = len(fake.calls_of("getUpdates"))
@@ -152,3 +154,29 @@ async def test_a_chats_later_messages_wait_behind_its_message_deferred_after_5xx
         assert texts[0].startswith("Здравствуйте!")
         assert "Р21001" in texts[-1] or "Р21001" in texts[-2]
         assert len(texts) == len(set(texts))
+
+
+async def test_in_webhook_mode_an_update_that_always_fails_is_set_aside_after_n_deliveries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeTelegram() as fake:
+        settings = telegram_settings(
+            tmp_path, fake, BOT_TELEGRAM__MODE="webhook", BOT_TELEGRAM__WEBHOOK__URL="https://bot.example.org/tg",
+            BOT_TELEGRAM__WEBHOOK__PATH="/tg", BOT_TELEGRAM__WEBHOOK__LISTEN="127.0.0.1",
+            BOT_TELEGRAM__WEBHOOK__PORT="0", BOT_TELEGRAM__WEBHOOK__SECRET="s3cret-token",
+        )
+        bot = await start_bot(settings, fake)
+        try:
+            poison(monkeypatch, POISON)
+            url = f"http://127.0.0.1:{bot.runtime.port}/tg"
+            update = fake.message(USER, POISON)
+            # Telegram delivers it again after each error answer; the third failure sets it aside
+            assert [await fake.deliver_webhook(url, update, "s3cret-token") for _ in range(3)] == [500, 500, 200]
+            await fake.wait_for(lambda: fake.texts(USER) == [bot.app.texts.update_failed])
+            assert await fake.deliver_webhook(url, update, "s3cret-token") == 200  # a late copy: skipped
+            [letter] = await letters(bot.app)
+            assert letter.failures == 3 and letter.status == "dead"
+            await bot.runtime.channel.drain()
+            assert fake.texts(USER) == [bot.app.texts.update_failed]
+        finally:
+            await bot.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.cli import main
@@ -26,10 +27,12 @@ def asked_helped(fake: FakeVK, peer: int) -> bool:
     return bool(texts) and texts[-1].endswith(HELPED)
 
 
-async def test_an_event_that_always_fails_is_set_aside_and_the_bot_goes_on(tmp_path: Path) -> None:
+async def test_an_event_that_always_fails_is_set_aside_and_the_bot_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
-        cure = poison(bot.app, POISON)
+        cure = poison(monkeypatch, POISON)
         fake.message(USER, POISON)
         fake.message(USER, "как открыть ипшку")
         fake.message(OTHER, "потерял паспорт")

@@ -126,12 +126,14 @@ class TelegramChannel:
                 chat = str(inbound.chat_id) if inbound is not None else None
         except Exception:  # nobody to apologise to, then
             chat = None
-        return await dead_letters.set_aside(
+        envelopes = await dead_letters.set_aside(
             self.app.db, channel=CHANNEL, update_key=str(update.update_id),
             payload=update.model_dump_json(exclude_none=True), error=dead_letters.describe(error),
             failures=failures, now=self.app.clock.now(), chat=chat,
             apology=Outgoing(self.app.texts.update_failed), instance=self.app.dialogue.instance,
         )
+        self.app.dialogue.processed_elsewhere(CHANNEL, str(update.update_id))  # a copy sent again is skipped
+        return envelopes
 
     async def replay(self, letter: dead_letters.Letter) -> None:
         """Handle a dead letter's update again (``bot updates replay``); raises if it fails again."""

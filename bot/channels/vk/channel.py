@@ -71,12 +71,14 @@ class VKChannel:
                 chat = str(found.peer_id)
         except Exception:  # nobody to apologise to, then
             chat = None
-        return await dead_letters.set_aside(
+        envelopes = await dead_letters.set_aside(
             self.app.db, channel=CHANNEL, update_key=event_key(event),
             payload=orjson.dumps(event).decode(), error=dead_letters.describe(error),
             failures=failures, now=self.app.clock.now(), chat=chat,
             apology=Outgoing(self.app.texts.update_failed), instance=self.app.dialogue.instance,
         )
+        self.app.dialogue.processed_elsewhere(CHANNEL, event_key(event))  # a copy sent again is skipped
+        return envelopes
 
     async def replay(self, letter: dead_letters.Letter) -> None:
         """Handle a dead letter's event again (``bot updates replay``); raises if it fails again."""

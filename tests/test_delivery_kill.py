@@ -74,9 +74,8 @@ async def test_kill_9_mid_burst_replies_resume_at_once_and_in_order(tmp_path: Pa
         duplicated = sum(n - 1 for p in PEOPLE for n in Counter(fake.texts(p)).values())
         # in flight = went out, but its outcome was not stored yet when the process died (the HTTP
         # requests being answered at that moment, and answers of the last few milliseconds)
-        assert in_flight <= unrecorded
         assert duplicated <= unrecorded, f"{duplicated} sent twice, {unrecorded} were in flight at the kill"
-        assert unrecorded <= 2 * len(PEOPLE)
+        assert unrecorded <= in_flight + 30  # the requests in flight, and at most a second of sending (30/s)
 
 
 def sent_not_recorded(database: Path, fake: FakeTelegram) -> int:

@@ -29,9 +29,10 @@ from bot.dialogue.locks import KeyedLocks
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-# seconds: outcomes are recorded in batches, continuously: what was sent while one batch was being
-# written goes in the next (what a crash can re-send is only what was sent in the last moments)
-FLUSH_DELAY = 0.005
+# seconds: outcomes are recorded in batches, continuously (what was sent while one batch was being
+# written goes in the next); what a crash can re-send is what went out in about this time — at
+# Telegram's 30 messages a second, two or three messages
+FLUSH_DELAY = 0.1
 
 
 class Status(StrEnum):
@@ -98,10 +99,6 @@ class Sender:
         self._flush_lock = asyncio.Lock()
         self._backlog: set[str] = set()  # recipients with older messages waiting for the background loop
         self._flush_task: asyncio.Task[None] | None = None
-        self._written = 0  # outcomes handed to the flush so far…
-        self._stored = 0  # …and how many of them are stored
-        self._stored_event = asyncio.Event()
-        self._unstored: dict[str, int] = {}  # recipient -> the number of its last outcome handed to the flush
         self.sent = 0
 
     # --- sending ----------------------------------------------------------------------------------
@@ -126,11 +123,6 @@ class Sender:
             held = recipient in self._backlog and not from_backlog
             blocked = False
             for envelope in group:
-                previous = self._unstored.get(recipient, 0)
-                if previous > self._stored:
-                    # a chat's next message goes out once the previous one's outcome is stored: what a
-                    # crash can send twice is at most the one message of a chat in flight
-                    await self._until_stored(previous)
                 now = self.clock.now()
                 if blocked:
                     outcome = Outcome(envelope.id, outbox.UNREACHABLE, envelope.attempts, now)
@@ -152,8 +144,6 @@ class Sender:
                     await self.db.run_in_transaction(outbox.record_outcomes, [outcome])
                 else:
                     self._done.append(outcome)
-                    self._written += 1
-                    self._unstored[recipient] = self._written
                     self._schedule_flush()
             if waits:  # handed to the background loop, behind the older ones: let it see them now
                 await self.flush()
@@ -259,24 +249,12 @@ class Sender:
         """Write the outcomes recorded so far (many at once)."""
         async with self._flush_lock:
             done, self._done = self._done, []
-            upto = self._written
             if done:
                 try:
                     await self.db.run_in_transaction(outbox.record_outcomes, done)
                 except BaseException:
                     self._done[:0] = done  # tried again with the next flush
                     raise
-            self._stored = max(self._stored, upto)
-            if len(self._unstored) > 1000:
-                self._unstored = {r: n for r, n in self._unstored.items() if n > self._stored}
-            self._stored_event.set()
-            self._stored_event = asyncio.Event()
-
-    async def _until_stored(self, upto: int) -> None:
-        while self._stored < upto:
-            event = self._stored_event
-            self._schedule_flush()
-            await event.wait()
 
     async def pump(self, limit: int = 200) -> int:
         """Claim what is due (and what a dead process left behind) and send it; how many were sent."""

@@ -75,6 +75,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             except VKSetupError as exc:
                 print(f"VK: {exc}", file=sys.stderr)
                 return 1
+        if settings.max.token is not None:
+            from bot.channels.max.runtime import MaxRuntime, MaxSetupError
+
+            try:
+                runtimes.append(await MaxRuntime.start(app, settings.max))
+            except MaxSetupError as exc:
+                print(f"MAX: {exc}", file=sys.stderr)
+                return 1
         scheduler.start()
         settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")

@@ -24,11 +24,29 @@ def child_env(data_dir: Path, api_server: str, token: str, **settings: str) -> d
     env.update({
         "PYTHONPATH": str(ROOT),
         "BOT_BOT__DATA_DIR": str(data_dir),
+        "BOT_BOT__PRIVACY_POLICY_URL": "https://gov.example.ru/privacy",  # `bot run` refuses the placeholder
         "BOT_TELEGRAM__TOKEN": token,
         "BOT_TELEGRAM__API_SERVER": api_server,
         "BOT_TELEGRAM__POLLING_TIMEOUT": "1",
         "BOT_TELEGRAM__REQUEST_TIMEOUT": "5",
         "BOT_TELEGRAM__SET_COMMANDS": "false",
+        "BOT_LOGGING__LEVEL": "WARNING",
+        **settings,
+    })
+    return env
+
+
+def vk_child_env(data_dir: Path, api_url: str, token: str, **settings: str) -> dict[str, str]:
+    """The environment of a bot process talking to a fake VK API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "FAULT_"))}
+    env.update({
+        "PYTHONPATH": str(ROOT),
+        "BOT_BOT__DATA_DIR": str(data_dir),
+        "BOT_BOT__PRIVACY_POLICY_URL": "https://gov.example.ru/privacy",  # `bot run` refuses the placeholder
+        "BOT_VK__TOKEN": token,
+        "BOT_VK__API_URL": api_url,
+        "BOT_VK__LONG_POLL_WAIT": "1",
+        "BOT_VK__REQUEST_TIMEOUT": "5",
         "BOT_LOGGING__LEVEL": "WARNING",
         **settings,
     })

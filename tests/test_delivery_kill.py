@@ -84,3 +84,47 @@ def sent_not_recorded(database: Path, fake: FakeTelegram) -> int:
     with sqlite3.connect(database) as conn:
         recorded = dict(conn.execute("SELECT recipient, count(*) FROM outbox WHERE status = 'sent' GROUP BY 1"))
     return sum(fake.sent_count(p) - recorded.get(str(p), 0) for p in PEOPLE)
+
+
+async def test_vk_kill_9_mid_burst_replies_resume_at_once_in_order_and_not_twice(tmp_path: Path) -> None:
+    from tests.bot_process import vk_child_env
+    from tests.fakes.vk import FakeVK
+
+    def vk_index(fake: FakeVK, peer: int, start: str) -> int:
+        return next((i for i, t in enumerate(fake.texts(peer)) if t.startswith(start)), -1)
+
+    async with FakeVK() as fake:
+        env = vk_child_env(tmp_path / "data", fake.api_url, fake.token)
+        log = tmp_path / "bot.log"
+        first = await spawn(env, log)
+        try:
+            await fake.wait_for(lambda: bool(fake.calls_of("groups.getById")), timeout=60)
+            await fake.wait_for(lambda: bool(fake.calls_of("groups.getLongPollServer")), timeout=60)
+            for person in PEOPLE:
+                fake.message(person, FIRST)
+            await fake.wait_for(lambda: len(fake.sent()) >= 20, timeout=60)
+            first.kill()
+            await first.wait()
+        finally:
+            if first.returncode is None:
+                first.kill()
+        await asyncio.sleep(0.2)
+        assert len(fake.sent()) < 3 * len(PEOPLE), "the burst was over before the kill"
+        second = await spawn(env, log)
+        try:
+            await fake.wait_for(lambda: len(fake.calls_of("groups.getById")) > 1, timeout=60)
+            restarted = time.monotonic()
+            for person in PEOPLE:
+                fake.message(person, SECOND)
+            await fake.wait_for(lambda: all(vk_index(fake, p, FIRST_ANSWER) >= 0 for p in PEOPLE), timeout=20)
+            resumed = time.monotonic() - restarted
+            await fake.wait_for(lambda: all(vk_index(fake, p, SECOND_ANSWER) >= 0 for p in PEOPLE), timeout=30)
+        finally:
+            second.kill()
+            await second.wait()
+        assert resumed < 10, f"the dead process's replies waited {resumed:.1f} s"
+        assert [p for p in PEOPLE if vk_index(fake, p, FIRST_ANSWER) > vk_index(fake, p, SECOND_ANSWER)] == []
+        # sent again (VK absorbed them by random_id; without it they would be duplicates): only what
+        # was in flight at the kill, at most one request per chat and a second's worth of sending
+        repeats = [c for c in fake.calls_of("messages.send") if c.params.get("_repeat")]
+        assert len(repeats) <= 20

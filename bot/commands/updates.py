@@ -45,9 +45,7 @@ async def run_updates(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _list(db: Database, tz: ZoneInfo, everything: bool, limit: int) -> int:
     async with db.read() as conn:
-        letters = await dead_letters.listing(conn, limit=max(1, limit))
-    if not everything:
-        letters = [letter for letter in letters if letter.status != dead_letters.REPLAYED]
+        letters = await dead_letters.listing(conn, replayed=everything, limit=max(1, limit))
     if not letters:
         print("No dead letters: every update was handled." if not everything else "No dead letters.")
         return 0

@@ -104,10 +104,11 @@ async def set_aside(
     return outbox.envelopes(ids, rows)
 
 
-async def listing(conn: AsyncConnection, *, status: str | None = None, limit: int = 50) -> list[Letter]:
+async def listing(conn: AsyncConnection, *, replayed: bool = True, limit: int = 50) -> list[Letter]:
+    """The newest dead letters (with those replayed already, unless ``replayed`` is False)."""
     query = select(_dead).order_by(_dead.c.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(_dead.c.status == status)
+    if not replayed:
+        query = query.where(_dead.c.status != REPLAYED)
     return [_letter(row) for row in (await conn.execute(query)).all()]
 
 

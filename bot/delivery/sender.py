@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 # written goes in the next); what a crash can re-send is what went out in about this time — at
 # Telegram's 30 messages a second, two or three messages
 FLUSH_DELAY = 0.1
+LOOK_AGAIN = 0.15  # seconds between the quick looks after a wake…
+LOOKOUTS = 10  # …and how many
 
 
 class Status(StrEnum):
@@ -100,6 +104,8 @@ class Sender:
         self._backlog: set[str] = set()  # recipients with older messages waiting for the background loop
         self._flush_task: asyncio.Task[None] | None = None
         self.sent = 0
+        self._lookouts = 0  # quick looks left after a wake
+        self._renewed = -math.inf  # when this sender last renewed its lease (monotonic)
 
     # --- sending ----------------------------------------------------------------------------------
 
@@ -259,7 +265,9 @@ class Sender:
     async def pump(self, limit: int = 200) -> int:
         """Claim what is due (and what a dead process left behind) and send it; how many were sent."""
         async with self.db.transaction() as conn:
-            await lease.renew(conn, self.instance, self.clock.now())  # a pumping sender is alive
+            if time.monotonic() - self._renewed >= self.lease_time.total_seconds() / 3:
+                await lease.renew(conn, self.instance, self.clock.now())  # a pumping sender is alive
+                self._renewed = time.monotonic()
             claimed = await outbox.claim_due(
                 conn, self.transport.channel, self.instance, self.clock.now(), limit=limit, lease=self.lease_time
             )
@@ -305,11 +313,17 @@ class Sender:
                     await self._release_backlog(set(self._backlog))
             except Exception:
                 log.exception("Outbox pump failed; trying again shortly")
+            wait = interval
+            if self._lookouts:  # rows were queued, maybe behind a person's messages still on their way
+                self._lookouts -= 1
+                wait = min(interval, LOOK_AGAIN)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     def wake(self) -> None:
-        """New rows were committed for this channel (operators' messages, notices): look now."""
+        """New rows were committed for this channel (operators' messages, notices): look now, and
+        again shortly (a row waiting behind the person's earlier messages goes right after them)."""
+        self._lookouts = LOOKOUTS
         self._wake.set()
 
     async def close(self) -> None:

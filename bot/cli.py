@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--jsonl", action="store_true", help="one JSON object per line (the CLI contract)")
     match.add_argument("queries", nargs="*", help="queries; without them, one query per line of stdin")
 
-    evaluate = sub.add_parser("eval", help="print matcher metrics on a labelled set (kb/ + queries.tsv)")
-    evaluate.add_argument("set_dir", type=Path, help="folder laid out like shared/eval/")
+    evaluate = sub.add_parser("eval", help="print matcher metrics on labelled sets (kb/ + queries.tsv)")
+    evaluate.add_argument("set_dir", type=Path, nargs="+", help="folders laid out like shared/eval/")
 
     kb = sub.add_parser("kb", help="knowledge-base tools for editors")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)

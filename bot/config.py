@@ -83,6 +83,12 @@ class MatcherSection(Section):
     confirm_margin: float = Field(5.0, ge=0, le=100)
     suggest_score: float = Field(25.0, ge=0, le=100)
     lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
+    # The sentence encoder as a second signal (needs `pip install '.[semantic]'`); the lexical path alone
+    # works without it.
+    semantic: bool = False
+    # "calibrated": a confidence fitted on labelled sets decides (bot/matching/calibration.json), with
+    # suggest_score as the floor and confirm_margin as the lead needed; "thresholds": the fixed rule above.
+    decisions: Literal["calibrated", "thresholds"] = "calibrated"
 
     @model_validator(mode="after")
     def _ordered(self) -> MatcherSection:
@@ -327,6 +333,59 @@ class HandoffSection(Section):
         return value
 
 
+class SafetySection(Section):
+    """Emergencies: numbers named when a message signals danger to life or health (before any matching).
+
+    Defaults are statutory: 112 — the single emergency number; 101–104 — fire, police, ambulance, gas.
+    """
+
+    emergency_number: str = "112"
+    fire_number: str = "101"
+    police_number: str = "102"
+    ambulance_number: str = "103"
+    gas_number: str = "104"
+    crisis_helplines: list[str] = Field(default_factory=list)  # for suicide: «8-800-… — кто отвечает»
+    violence_helplines: list[str] = Field(default_factory=list)  # for domestic violence
+    children_helplines: list[str] = Field(  # for a child in danger, suicide and violence
+        default_factory=lambda: [
+            "8-800-2000-122 — детский телефон доверия (бесплатно, анонимно; для детей, подростков и родителей)"
+        ]
+    )
+
+
+class ContactsSection(Section):
+    """The administration's contacts, shown wherever an operator would be when there is no operators' desk."""
+
+    phone: str = ""
+    email: str = ""
+    hours: str = ""  # reception hours as people read them: «пн–чт 9:00–18:00, пт 9:00–16:45»
+    address: str = ""
+    online_reception: str = ""  # a link to the online reception
+
+
+class RatingsSection(Section):
+    """The satisfaction survey after a finished question (helped, not helped, handed to an operator)."""
+
+    min_interval_hours: float = Field(0.0, ge=0)  # ask one person at most this often; 0: after every thread
+
+
+class AboutSection(Section):
+    """Answers to questions about the bot («ты робот?», «что ты умеешь», «как тебя зовут»); empty: the
+    built-in text. Placeholders: {name}, {organisation}, {topics}, {fallback}."""
+
+    who: str = ""
+    abilities: str = ""
+    name: str = ""
+
+
+class PrivacySection(Section):
+    """Personal data: the last questions kept in a conversation (masked, for an operator's context) and
+    delivered messages in the outbox."""
+
+    conversation_retention_days: int = Field(30, ge=1)  # questions kept in a conversation this long
+    outbox_retention_hours: int = Field(24, ge=1)  # delivered messages (texts, chat ids) kept this long
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -365,6 +424,11 @@ class Settings(BaseSettings):
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
     delivery: DeliverySection = DeliverySection()
+    safety: SafetySection = SafetySection()
+    contacts: ContactsSection = ContactsSection()
+    ratings: RatingsSection = RatingsSection()
+    about: AboutSection = AboutSection()
+    privacy: PrivacySection = PrivacySection()
 
     _toml_path: ClassVar[Path | None] = None
 

@@ -15,7 +15,7 @@ from bot.storage.models.notify import (
     RatingInvitation,
     ReminderRow,
 )
-from bot.storage.models.people import Account, ConversationRow, Person
+from bot.storage.models.people import Account, ConversationRow, IdCounter, Person
 from bot.storage.models.vk import VKClient, VKPollState
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "DeliveryInstance",
     "DigestItem",
     "EventRow",
+    "IdCounter",
     "KBEntryTitle",
     "KBVersion",
     "LinkAttempt",

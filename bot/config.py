@@ -386,6 +386,25 @@ class PrivacySection(Section):
     outbox_retention_hours: int = Field(24, ge=1)  # delivered messages (texts, chat ids) kept this long
 
 
+class WebSection(Section):
+    """The web console for editors, analysts and supervisors (``python -m bot web``)."""
+
+    enabled: bool = False  # `bot run` serves the console too
+    listen: str = "127.0.0.1"  # put an HTTPS reverse proxy in front for other machines
+    port: int = Field(8081, ge=0, le=65535)  # 0: any free port (tests)
+    base_url: str = ""  # the public address, e.g. https://console.example.org; https:// makes cookies Secure
+    session_hours: float = Field(8.0, gt=0)  # a session ends after this long without activity
+    max_failures: int = Field(5, ge=1)  # failed logins per login (or address) before a pause…
+    lockout_minutes: int = Field(15, ge=1)  # …of this many minutes
+
+    @field_validator("base_url")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// address, e.g. https://console.example.org")
+        return value.rstrip("/")
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -429,6 +448,7 @@ class Settings(BaseSettings):
     ratings: RatingsSection = RatingsSection()
     about: AboutSection = AboutSection()
     privacy: PrivacySection = PrivacySection()
+    web: WebSection = WebSection()
 
     _toml_path: ClassVar[Path | None] = None
 

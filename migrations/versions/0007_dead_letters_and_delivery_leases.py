@@ -1,7 +1,7 @@
 """dead letters and delivery leases
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-02
 
 Updates set aside after failing again and again (dead letters), and the running processes' leases
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0008'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,9 +17,11 @@ from bot.storage.models.notify import (
 )
 from bot.storage.models.people import Account, ConversationRow, IdCounter, Person
 from bot.storage.models.vk import VKClient, VKPollState
+from bot.storage.models.web import AuditRecord, DismissedCluster, KBChange, StaffSession, StaffUser
 
 __all__ = [
     "Account",
+    "AuditRecord",
     "Base",
     "BroadcastRow",
     "CaseRow",
@@ -29,8 +31,10 @@ __all__ = [
     "DeadLetter",
     "DeliveryInstance",
     "DigestItem",
+    "DismissedCluster",
     "EventRow",
     "IdCounter",
+    "KBChange",
     "KBEntryTitle",
     "KBVersion",
     "LinkAttempt",
@@ -41,6 +45,8 @@ __all__ = [
     "ProcessedUpdate",
     "RatingInvitation",
     "ReminderRow",
+    "StaffSession",
+    "StaffUser",
     "VKClient",
     "VKPollState",
 ]

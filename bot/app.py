@@ -16,6 +16,8 @@ from bot.analytics.privacy import Pseudonyms, load_salt
 from bot.analytics.recorder import EventRecorder, popular_entries, purge_expired_texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery import dead_letters
+from bot.delivery.lease import Identity, Lease
 from bot.dialogue.about import AboutBot
 from bot.dialogue.contacts import Contacts
 from bot.dialogue.emergency import SafetyNumbers
@@ -51,6 +53,8 @@ class App:
     extras: dict[str, object] = field(default_factory=dict)
     # where each running channel's files can be downloaded (for operators' files to another platform)
     file_sources: dict[str, FileSource] = field(default_factory=dict)
+    lease: Lease | None = None  # this process's claim on the outbox rows it is sending
+    identity: Identity | None = None
 
     @classmethod
     async def create(
@@ -66,6 +70,7 @@ class App:
         texts = texts or Texts()
         private_dir(settings.bot.data_dir)  # the database, the salt and the caches: for this user only
         db = Database(settings.database_url, echo=settings.database.echo, lock_timeout=settings.database.lock_timeout)
+        identity = Identity.acquire(settings.bot.data_dir, settings.delivery.instance)
         try:
             if settings.database.auto_migrate:
                 await db.retry_when_locked(lambda: upgrade(db.engine))
@@ -86,7 +91,7 @@ class App:
             desk = NotifyDesk(section, settings.bot.timezone, knowledge, recorder, settings.bot.privacy_policy_url)
             dialogue = DialogueService(
                 db, knowledge, texts, recorder, handoff or NoOperators(texts, branding.contacts), clock, branding,
-                notify=desk,
+                notify=desk, instance=identity.name,
                 remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
                                    words=tuple(section.reminder_words)),
             )
@@ -106,12 +111,15 @@ class App:
                         )
 
                 desk_service.on_closed.append(invite_to_rate)
-            app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
+            app = cls(settings, db, knowledge, dialogue, texts, clock, recorder, identity=identity)
+            app.lease = Lease(db, clock, identity.name, settings.delivery.lease_seconds)
+            await app.lease.start()
             await app.record_kb_version(knowledge.current)
             await app.refresh_popular()
             await app.purge_expired()
         except BaseException:
             await db.dispose()
+            identity.release()
             raise
         return app
 
@@ -145,6 +153,9 @@ class App:
             purged = await purge_expired_texts(conn, now)
             questions = await erasure.purge_questions(conn, now - timedelta(days=privacy.conversation_retention_days))
             sent = await erasure.purge_outbox(conn, now - timedelta(hours=privacy.outbox_retention_hours))
+            dropped = await dead_letters.purge(conn, now - timedelta(days=self.settings.delivery.dead_letter_days))
+        if dropped:
+            log.info("Removed %d dead letters past their retention period", dropped)
         if purged:
             log.info("Removed %d question texts past their retention period", purged)
         if questions or sent:
@@ -165,8 +176,12 @@ class App:
             self.handoff.wakers.append(wake)
 
     async def close(self) -> None:
+        if self.lease is not None:
+            await self.lease.stop()
         await self.dialogue.close()
         await self.db.dispose()
+        if self.identity is not None:
+            self.identity.release()
 
 
 def conversation_branding(settings: Settings) -> Branding:

@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_broadcast(sub)
 
+    from bot.commands.updates import add_parser as add_updates
+
+    add_updates(sub)
+
     from bot.commands.web import add_parsers as add_web
 
     add_web(sub)
@@ -159,6 +163,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.broadcast import run_broadcast
 
         return asyncio.run(run_broadcast(args, settings))
+    if args.command == "updates":
+        from bot.commands.updates import run_updates
+
+        return asyncio.run(run_updates(args, settings))
     if args.command == "web":
         from bot.commands.web import run_web
 

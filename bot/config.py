@@ -301,6 +301,15 @@ class EditorsSection(Section):
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
 
 
+class DeliverySection(Section):
+    """Delivery guarantees: dead letters for updates that keep failing, the outbox's claims."""
+
+    dead_letter_after: int = Field(3, ge=1)  # failures of one update before it is set aside as a dead letter
+    dead_letter_days: int = Field(30, ge=1)  # dead letters (they hold the person's message) kept this long
+    lease_seconds: float = Field(30.0, gt=0)  # a process that stopped renewing its lease this long is dead
+    instance: str = Field("", max_length=64)  # this process's stable name; empty: kept in bot.data_dir
+
+
 class ReportsSection(Section):
     """Reports: the standard's stars are shown only from this many ratings up (fewer make them noise)."""
 
@@ -486,6 +495,7 @@ class Settings(BaseSettings):
     reports: ReportsSection = ReportsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
+    delivery: DeliverySection = DeliverySection()
     safety: SafetySection = SafetySection()
     contacts: ContactsSection = ContactsSection()
     ratings: RatingsSection = RatingsSection()

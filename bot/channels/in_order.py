@@ -5,6 +5,10 @@ Handling has two steps: ``store`` (the event's effects and its replies stored, w
 be acknowledged) and ``deliver`` (sending those replies). The next event of the same chat waits for
 both, so replies keep their order; acknowledging does not wait for delivery (stored replies are sent
 by the outbox even if the process stops first).
+
+An event whose handling fails ``give_up_after`` times (failures of the surroundings — the database
+or the network unavailable — not counted) is handed to ``on_dead``: set aside as a dead letter, after
+which it counts as handled and the events after it go on.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
+
+from bot.delivery.dead_letters import is_environmental
 
 log = logging.getLogger(__name__)
 RETRY_FIRST = 0.5
@@ -29,9 +35,13 @@ class InOrder(Generic[T, R]):
         store: Callable[[T], Awaitable[R]],
         describe: Callable[[T], str],
         deliver: Callable[[R], Awaitable[None]] | None = None,
+        on_dead: Callable[[T, BaseException, int], Awaitable[R]] | None = None,
+        give_up_after: int = 3,
     ) -> None:
         self.store = store
         self.deliver = deliver
+        self.on_dead = on_dead  # sets a failing event aside (a dead letter); returns replies to send
+        self.give_up_after = give_up_after
         self.describe = describe  # names an event in logs (never its text)
         self._tails: dict[str, asyncio.Task[None]] = {}  # the last task of each chat
 
@@ -47,13 +57,29 @@ class InOrder(Generic[T, R]):
             with contextlib.suppress(Exception):
                 await asyncio.shield(previous)
         delay = RETRY_FIRST
+        failures = 0
+        error: BaseException | None = None
         while True:
+            dead = self.on_dead is not None and error is not None and failures >= self.give_up_after
             try:
-                result = await self.store(item)
+                if dead:
+                    assert self.on_dead is not None and error is not None
+                    result = await self.on_dead(item, error, failures)
+                    log.warning("%s failed %d times; set aside as a dead letter", self.describe(item), failures)
+                else:
+                    result = await self.store(item)
                 break
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                if not dead:
+                    error = exc
+                    if not is_environmental(exc):
+                        failures += 1
+                    if self.on_dead is not None and failures >= self.give_up_after:
+                        log.error("Handling %s failed for the %d. time (%s); setting it aside",
+                                  self.describe(item), failures, type(exc).__name__, exc_info=exc)
+                        continue
                 log.exception("Handling %s failed; retrying in %.1f s", self.describe(item), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)

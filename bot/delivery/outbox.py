@@ -1,8 +1,11 @@
 """The outbox: messages written in the same transaction as the state that produced them, then sent.
 
-A process claims rows before sending them; rows claimed by a process that died are claimed again
-after a while, so a crash never loses a message (at worst one is sent twice, if the crash fell
-between the platform accepting it and the row being marked).
+A process claims rows before sending them and keeps them while its lease lives (``bot.delivery.lease``);
+rows claimed by a process that died are claimed again once its lease ran out (at once by the same
+process restarted), so a crash never loses a message (at worst one is sent twice, if the crash fell
+between the platform accepting it and the row being marked). One recipient's messages go in order:
+a row is not claimed while an earlier row of the same recipient is on its way or deferred after a
+failure (a notification scheduled for later does not hold anything up).
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.messages import Button, Outgoing
-from bot.storage.models import OutboxRow
+from bot.storage.models import DeliveryInstance, OutboxRow
 
 _outbox = OutboxRow.__table__
+_instances = DeliveryInstance.__table__
+LEASE = timedelta(seconds=30)
 
 PENDING = "pending"
 SENDING = "sending"
@@ -136,6 +141,40 @@ def envelopes(ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> list[Envelo
     return result
 
 
+def _alive(now: datetime, lease: timedelta) -> Any:
+    """The instances whose lease still runs."""
+    return select(_instances.c.id).where(_instances.c.renewed_at >= now - lease).scalar_subquery()
+
+
+def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """Due pending rows, and rows claimed by a process whose lease ran out."""
+    return or_(
+        and_(_outbox.c.status == PENDING, _outbox.c.due_at <= now),
+        and_(_outbox.c.status == SENDING, _outbox.c.claimed_by.not_in(_alive(now, lease))),
+    )
+
+
+def _holding_up(table: Any, now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """Rows later messages of their recipient wait behind: on their way (claimed by a live process),
+    or deferred after a failed attempt."""
+    return or_(
+        and_(table.c.status == SENDING, table.c.claimed_by.in_(_alive(now, lease))),
+        and_(table.c.status == PENDING, table.c.due_at > now, table.c.attempts > 0),
+    )
+
+
+def _first_in_line(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    earlier = _outbox.alias("earlier")
+    return ~exists(
+        select(earlier.c.id).where(
+            earlier.c.channel == _outbox.c.channel,
+            earlier.c.recipient == _outbox.c.recipient,
+            earlier.c.id < _outbox.c.id,
+            _holding_up(earlier, now, lease),
+        )
+    )
+
+
 async def claim_due(
     conn: AsyncConnection,
     channel: str,
@@ -143,17 +182,11 @@ async def claim_due(
     now: datetime,
     *,
     limit: int = 200,
-    stale_after: timedelta = timedelta(minutes=2),
+    lease: timedelta = LEASE,
 ) -> list[Envelope]:
-    """Claim due pending rows and rows abandoned by a dead sender; oldest and most urgent first."""
-    cutoff = now - stale_after
-    claimable = and_(
-        _outbox.c.channel == channel,
-        or_(
-            and_(_outbox.c.status == PENDING, _outbox.c.due_at <= now),
-            and_(_outbox.c.status == SENDING, _outbox.c.claimed_at < cutoff),
-        ),
-    )
+    """Claim due pending rows and rows of dead processes; oldest and most urgent first, and never a
+    row whose recipient has an earlier one on its way or deferred."""
+    claimable = and_(_outbox.c.channel == channel, _claimable(now, lease), _first_in_line(now, lease))
     ids = (
         await conn.execute(
             select(_outbox.c.id).where(claimable).order_by(_outbox.c.priority, _outbox.c.id).limit(limit)
@@ -179,6 +212,23 @@ async def claim_due(
             Envelope(row.id, row.channel, row.recipient, message, row.account_id, row.kind, extra, row.attempts)
         )
     return result
+
+
+async def waiting_recipients(
+    conn: AsyncConnection, channel: str, now: datetime, *, lease: timedelta = LEASE,
+    among: Sequence[str] | None = None,
+) -> set[str]:
+    """Recipients with messages due, on their way or deferred (``among`` these, if given): their
+    new replies must wait behind them."""
+    waiting = or_(
+        and_(_outbox.c.status == PENDING, _outbox.c.due_at <= now),
+        _outbox.c.status == SENDING,
+        and_(_outbox.c.status == PENDING, _outbox.c.attempts > 0),
+    )
+    query = select(_outbox.c.recipient).where(_outbox.c.channel == channel, waiting).distinct()
+    if among is not None:
+        query = query.where(_outbox.c.recipient.in_(list(among)))
+    return set((await conn.execute(query)).scalars().all())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Sending outbox messages through a channel's transport at the platform's pace.
 
-- messages to one recipient go out in order;
+- messages to one recipient go out in order, also through retries, deferrals and restarts: while a
+  recipient has older messages waiting in the outbox, their new replies wait behind them;
 - the platform's "retry after N seconds" is honoured; network and server errors are retried with
   backoff, then left pending for the background loop (an outage loses nothing);
 - a person who blocked the bot is marked unreachable and nothing more is tried for them.
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,14 +24,19 @@ from typing import Protocol
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.clock import Clock
-from bot.delivery import outbox
+from bot.delivery import lease, outbox
 from bot.delivery.limits import Limiter
 from bot.delivery.outbox import Envelope, Outcome
 from bot.dialogue.locks import KeyedLocks
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-FLUSH_DELAY = 0.2  # seconds: outcomes are recorded in batches
+# seconds: outcomes are recorded in batches, continuously (what was sent while one batch was being
+# written goes in the next); what a crash can re-send is what went out in about this time — at
+# Telegram's 30 messages a second, two or three messages
+FLUSH_DELAY = 0.1
+LOOK_AGAIN = 0.15  # seconds between the quick looks after a wake…
+LOOKOUTS = 10  # …and how many
 
 
 class Status(StrEnum):
@@ -77,6 +85,7 @@ class Sender:
         on_blocked: Callable[[Envelope], Awaitable[None]] | None = None,
         policy: Policy | None = None,
         gate: Callable[[Envelope], Awaitable[str | None]] | None = None,
+        lease: timedelta = outbox.LEASE,
     ) -> None:
         self.db = db
         self.transport = transport
@@ -84,6 +93,7 @@ class Sender:
         self.limiter = limiter
         self.clock = clock
         self.instance = instance
+        self.lease_time = lease  # how long a silent process keeps its claims (bot.delivery.lease)
         self.on_blocked = on_blocked
         self.policy = policy or Policy()
         # checked just before a notification goes out: a reason to skip it (consent withdrawn), or None
@@ -94,6 +104,8 @@ class Sender:
         self._backlog: set[str] = set()  # recipients with older messages waiting for the background loop
         self._flush_task: asyncio.Task[None] | None = None
         self.sent = 0
+        self._lookouts = 0  # quick looks left after a wake
+        self._renewed = -math.inf  # when this sender last renewed its lease (monotonic)
 
     # --- sending ----------------------------------------------------------------------------------
 
@@ -112,6 +124,7 @@ class Sender:
     async def _deliver_to(self, group: list[Envelope], from_backlog: bool) -> list[Outcome]:
         recipient = group[0].recipient
         outcomes: list[Outcome] = []
+        waits = False
         async with self._recipients.hold(recipient):
             held = recipient in self._backlog and not from_backlog
             blocked = False
@@ -121,6 +134,7 @@ class Sender:
                     outcome = Outcome(envelope.id, outbox.UNREACHABLE, envelope.attempts, now)
                 elif held:  # keep the order: older messages of this person are still waiting
                     outcome = Outcome(envelope.id, outbox.PENDING, envelope.attempts, now, None, now)
+                    waits = True
                 else:
                     outcome = await self._send_one(envelope)
                     if outcome.status == outbox.UNREACHABLE:
@@ -136,8 +150,10 @@ class Sender:
                     await self.db.run_in_transaction(outbox.record_outcomes, [outcome])
                 else:
                     self._done.append(outcome)
-            if from_backlog and not held:
-                self._backlog.discard(recipient)
+                    self._schedule_flush()
+            if waits:  # handed to the background loop, behind the older ones: let it see them now
+                await self.flush()
+                self.wake()
         return outcomes
 
     async def _refused(self, envelope: Envelope) -> str | None:
@@ -232,6 +248,7 @@ class Sender:
                 await self.flush()
             except Exception:
                 log.exception("Could not record delivery outcomes; will try again")
+                await asyncio.sleep(1.0)
                 continue
             if not self._done:
                 return
@@ -241,16 +258,50 @@ class Sender:
         async with self._flush_lock:
             done, self._done = self._done, []
             if done:
-                await self.db.run_in_transaction(outbox.record_outcomes, done)
+                try:
+                    await self.db.run_in_transaction(outbox.record_outcomes, done)
+                except BaseException:
+                    self._done[:0] = done  # tried again with the next flush
+                    raise
 
     async def pump(self, limit: int = 200) -> int:
         """Claim what is due (and what a dead process left behind) and send it; how many were sent."""
         async with self.db.transaction() as conn:
-            claimed = await outbox.claim_due(conn, self.transport.channel, self.instance, self.clock.now(), limit=limit)
+            if time.monotonic() - self._renewed >= self.lease_time.total_seconds() / 3:
+                await lease.renew(conn, self.instance, self.clock.now())  # a pumping sender is alive
+                self._renewed = time.monotonic()
+            claimed = await outbox.claim_due(
+                conn, self.transport.channel, self.instance, self.clock.now(), limit=limit, lease=self.lease_time
+            )
         if not claimed:
             return 0
         outcomes = await self.deliver(claimed, backlog=True)
+        await self._release_backlog({e.recipient for e in claimed})
         return sum(o.status == outbox.SENT for o in outcomes)
+
+    async def _release_backlog(self, recipients: set[str]) -> None:
+        """Recipients with nothing older waiting any more: their new replies go straight out again."""
+        candidates = recipients & self._backlog
+        if not candidates:
+            return
+        await self.flush()
+        async with self.db.read() as conn:
+            still = await outbox.waiting_recipients(
+                conn, self.transport.channel, self.clock.now(), lease=self.lease_time, among=sorted(candidates)
+            )
+        self._backlog -= candidates - still
+
+    async def recover(self) -> int:
+        """At start: recipients with messages left waiting (taken back after a crash, deferred, or on
+        their way from another process) get their new replies only after those; how many there are."""
+        async with self.db.read() as conn:
+            waiting = await outbox.waiting_recipients(
+                conn, self.transport.channel, self.clock.now(), lease=self.lease_time
+            )
+        self._backlog |= waiting
+        if waiting:
+            self.wake()
+        return len(waiting)
 
     async def run(self, interval: float = 1.0) -> None:
         """The background loop: due notifications, retries after outages, recovery after a crash."""
@@ -260,13 +311,21 @@ class Sender:
                 sent = await self.pump()
                 if sent:
                     continue
+                if self._backlog:  # older messages may have gone out another way (another process)
+                    await self._release_backlog(set(self._backlog))
             except Exception:
                 log.exception("Outbox pump failed; trying again shortly")
+            wait = interval
+            if self._lookouts:  # rows were queued, maybe behind a person's messages still on their way
+                self._lookouts -= 1
+                wait = min(interval, LOOK_AGAIN)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     def wake(self) -> None:
-        """New rows were committed for this channel (operators' messages, notices): look now."""
+        """New rows were committed for this channel (operators' messages, notices): look now, and
+        again shortly (a row waiting behind the person's earlier messages goes right after them)."""
+        self._lookouts = LOOKOUTS
         self._wake.set()
 
     async def close(self) -> None:

@@ -254,6 +254,14 @@ class DialogueService:
                     self._remember((channel, update_key))
         return key in self._seen
 
+    def processed_elsewhere(self, channel: str, update_key: str) -> None:
+        """An update was dealt with outside the dialogue (set aside as a dead letter): a copy is skipped."""
+        self._remember((channel, update_key))
+
+    def forget_update(self, channel: str, update_key: str) -> None:
+        """An update is to be handled again (a dead letter replayed): no longer "already processed"."""
+        self._seen.pop((channel, update_key), None)
+
     def _remember(self, key: tuple[str, str]) -> None:
         self._seen[key] = None
         while len(self._seen) > SEEN_UPDATES:

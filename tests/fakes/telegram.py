@@ -48,6 +48,7 @@ class Failure:
     times: int = 1
     retry_after: int = 1
     delay: float = 0.0  # for "timeout": how long to hang
+    chat: int | None = None  # only requests to this chat fail (None: any)
 
 
 class _EntityChecker(HTMLParser):
@@ -123,6 +124,8 @@ class FakeTelegram(FakeChat):
         self._webhook_session: aiohttp.ClientSession | None = None
         self._posting: set[asyncio.Future[None]] = set()
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.send_delay = 0.0  # seconds each sendMessage takes to be accepted (a slow network)
+        self.sends_in_flight = 0  # sendMessage requests being answered right now
         self.downloads: list[str] = []  # file paths downloaded, in order
 
     # --- server ----------------------------------------------------------------------------------
@@ -154,8 +157,9 @@ class FakeTelegram(FakeChat):
 
     # --- failure injection -------------------------------------------------------------------------
 
-    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 0.0) -> None:
-        self.failures.append(Failure(method, kind, times, retry_after, delay))
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 0.0,
+             chat: int | None = None) -> None:
+        self.failures.append(Failure(method, kind, times, retry_after, delay, chat))
 
     def block(self, chat_id: int) -> None:
         self.blocked.add(chat_id)
@@ -402,9 +406,12 @@ class FakeTelegram(FakeChat):
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
+        sending = request.match_info["method"].lower() == "sendmessage"
+        self.sends_in_flight += sending
         try:
             return await self._dispatch_inner(request)
         finally:
+            self.sends_in_flight -= sending
             if request.match_info["method"].lower() != "getupdates":
                 self.handling_seconds += time.perf_counter() - started
 
@@ -414,6 +421,8 @@ class FakeTelegram(FakeChat):
         method = request.match_info["method"]
         params = await self._params(request)
         for failure in self.failures:
+            if failure.chat is not None and str(params.get("chat_id")) != str(failure.chat):
+                continue
             if failure.method.lower() == method.lower() and failure.times > 0:
                 failure.times -= 1
                 if failure.kind == "timeout":
@@ -441,6 +450,8 @@ class FakeTelegram(FakeChat):
                 self.rejected_for_rate += 1
                 return self._error(method, params, 429, "Too Many Requests: retry after 1", {"retry_after": 1})
             self._recent_sends.append(now)
+        if self.send_delay and method.lower() == "sendmessage":
+            await asyncio.sleep(self.send_delay)
         result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
         if isinstance(result, web.Response):
             return result

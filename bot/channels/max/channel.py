@@ -9,15 +9,18 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+import orjson
+
 from bot.app import App
 from bot.channels.background import Background
 from bot.channels.max.api import MaxAPI, MaxError, MaxUnavailable
 from bot.channels.max.inbound import CHANNEL, Inbound, Stopped, to_inbound, update_key
 from bot.channels.max.render import MAX_TEXT
+from bot.delivery import dead_letters
 from bot.delivery.limits import Limiter
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
-from bot.dialogue.messages import UserRef
+from bot.dialogue.messages import Outgoing, UserRef
 from bot.people import repository as people
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,28 @@ class MaxChannel:
             await self._stopped(found)
             return []
         return await self._message(found, update_key(update))
+
+    async def dead(self, update: dict[str, Any], error: BaseException, failures: int) -> list[Envelope]:
+        """Set an update that keeps failing aside as a dead letter and apologise to its person; the
+        apology's envelopes (sent like replies)."""
+        chat: str | None = None
+        try:
+            found = to_inbound(update)
+            chat = found.message.user.user_id if isinstance(found, Inbound) else None
+        except Exception:  # nobody to apologise to, then
+            chat = None
+        key = update_key(update)
+        envelopes = await dead_letters.set_aside(
+            self.app.db, channel=CHANNEL, update_key=key, payload=orjson.dumps(update).decode(),
+            error=dead_letters.describe(error), failures=failures, now=self.app.clock.now(), chat=chat,
+            apology=Outgoing(self.app.texts.update_failed), instance=self.app.dialogue.instance,
+        )
+        self.app.dialogue.processed_elsewhere(CHANNEL, key)  # a copy sent again is skipped
+        return envelopes
+
+    async def replay(self, letter: dead_letters.Letter) -> None:
+        """Handle a dead letter's update again (``bot updates replay``); raises if it fails again."""
+        await self.deliver(await self.store(orjson.loads(letter.payload)))
 
     async def deliver(self, envelopes: list[Envelope]) -> None:
         """Send stored replies (what cannot be sent now stays in the outbox)."""

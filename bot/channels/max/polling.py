@@ -26,7 +26,7 @@ BATCH = 100  # updates one request may bring (MAX allows 1-1000)
 
 
 class MaxPoller:
-    def __init__(self, api: MaxAPI, channel: MaxChannel, timeout: int = 30) -> None:
+    def __init__(self, api: MaxAPI, channel: MaxChannel, timeout: int = 30, give_up_after: int = 3) -> None:
         self.api = api
         self.channel = channel
         self.timeout = timeout
@@ -35,8 +35,10 @@ class MaxPoller:
         self._pending = 0
         self._batch_done = asyncio.Event()
         # not acknowledged until handled: a failed update is tried again (the marker cannot pass it)
+        # an update that keeps failing is set aside (a dead letter) after ``give_up_after`` failures
         self._in_order: InOrder[dict[str, Any], list[Envelope]] = InOrder(
-            channel.store, lambda u: f"MAX update {update_key(u)}", channel.deliver
+            channel.store, lambda u: f"MAX update {update_key(u)}", channel.deliver,
+            on_dead=getattr(channel, "dead", None), give_up_after=give_up_after,
         )
         self.handled = 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.app import App
 from bot.channels.background import wind_down
@@ -16,6 +17,7 @@ from bot.channels.max.polling import MaxPoller
 from bot.channels.max.transport import MaxTransport
 from bot.channels.max.webhook import WebhookServer, build_app
 from bot.config import MaxSection
+from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
@@ -107,21 +109,28 @@ class MaxRuntime:
                     await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
 
             transport.on_files_lost = tell_operators
-        sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
+        sender = Sender(
+            app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db),
+            lease=timedelta(seconds=app.settings.delivery.lease_seconds),
+        )
         channel = MaxChannel(app, api, sender, limiter)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         runtime = cls(api, channel, sender, name)
+        await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="max-outbox")
+        replays = asyncio.create_task(  # bot updates replay ID
+            Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(), name="max-replays"
+        )
         if section.mode == "polling":
-            runtime.poller = MaxPoller(api, channel, section.polling_timeout)
-            runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="max-polling"))
+            runtime.poller = MaxPoller(api, channel, section.polling_timeout, app.settings.delivery.dead_letter_after)
+            runtime.tasks = (pump, replays, asyncio.create_task(runtime.poller.run(), name="max-polling"))
             log.info("MAX bot %s is polling for updates", name)
             return runtime
         hook = section.webhook
         assert hook.secret is not None
         secret = hook.secret.get_secret_value()
-        runtime.tasks = (pump,)
+        runtime.tasks = (pump, replays)
         try:
             runtime.server = WebhookServer(build_app(channel, hook.path, secret), hook.listen, hook.port)
             runtime.port = await runtime.server.start()

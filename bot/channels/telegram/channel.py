@@ -22,7 +22,7 @@ from bot.channels.telegram.desk import EDITOR_COMMANDS, EditorRunner, TelegramDe
 from bot.channels.telegram.inbound import CHANNEL, Inbound, to_inbound
 from bot.channels.telegram.render import MAX_TEXT
 from bot.channels.telegram.session import startup_transient
-from bot.delivery import outbox, updates
+from bot.delivery import dead_letters, outbox, updates
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.dialogue.markup import split_message
@@ -119,6 +119,30 @@ class TelegramChannel:
             log.info("Update %s was already processed; ignored", update.update_id)
             return []
         return handled.envelopes
+
+    async def dead(self, update: Update, error: BaseException, failures: int) -> list[Envelope]:
+        """Set an update that keeps failing aside as a dead letter and apologise to its person; the
+        apology's envelopes (sent like replies)."""
+        chat: str | None = None
+        try:
+            if self.desk is None or not self.desk.owns(update):
+                inbound = to_inbound(update)
+                chat = str(inbound.chat_id) if inbound is not None else None
+        except Exception:  # nobody to apologise to, then
+            chat = None
+        envelopes = await dead_letters.set_aside(
+            self.app.db, channel=CHANNEL, update_key=str(update.update_id),
+            payload=update.model_dump_json(exclude_none=True), error=dead_letters.describe(error),
+            failures=failures, now=self.app.clock.now(), chat=chat,
+            apology=Outgoing(self.app.texts.update_failed), instance=self.app.dialogue.instance,
+        )
+        self.app.dialogue.processed_elsewhere(CHANNEL, str(update.update_id))  # a copy sent again is skipped
+        return envelopes
+
+    async def replay(self, letter: dead_letters.Letter) -> None:
+        """Handle a dead letter's update again (``bot updates replay``); raises if it fails again."""
+        update = Update.model_validate_json(letter.payload, context={"bot": self.bot})
+        await self.deliver(await self.store(update))
 
     async def deliver(self, envelopes: list[Envelope]) -> None:
         """Send stored replies (what cannot be sent now stays in the outbox)."""

@@ -24,14 +24,16 @@ from bot.delivery.outbox import Envelope
 
 log = logging.getLogger(__name__)
 REFETCH_AFTER = 0.02  # seconds to wait before asking again while the oldest update is still in hand…
-REFETCH_MAX = 1.0  # …doubled up to this while the answers bring nothing new
+REFETCH_MAX = 1.0  # …doubled up to this while asking brings nothing new (never a busy loop)
 
 
 class Poller:
     def __init__(
-        self, bot: Bot, channel: TelegramChannel, timeout: int = 25, updates: UpdateFilter | None = None
+        self, bot: Bot, channel: TelegramChannel, timeout: int = 25, updates: UpdateFilter | None = None,
+        give_up_after: int = 3,
     ) -> None:
         self.bot = bot
+        self._refetch = REFETCH_AFTER
         self.updates = updates  # the session drops updates already in hand before parsing them
         self.channel = channel
         self.timeout = timeout
@@ -40,8 +42,10 @@ class Poller:
         self._unfinished: set[int] = set()  # received, not yet fully handled
         self._highest = 0  # the highest update id received
         # not acknowledged until handled: a failed update is tried again (the offset cannot pass it)
+        # an update that keeps failing is set aside (a dead letter) after ``give_up_after`` failures
         self._in_order: InOrder[Update, list[Envelope]] = InOrder(
-            channel.store, lambda u: f"update {u.update_id}", channel.deliver
+            channel.store, lambda u: f"update {u.update_id}", channel.deliver,
+            on_dead=getattr(channel, "dead", None), give_up_after=give_up_after,
         )
         self.handled = 0
 
@@ -61,7 +65,6 @@ class Poller:
 
     async def run(self) -> None:
         backoff = 1.0
-        refetch = REFETCH_AFTER
         while not self._stop.is_set():
             try:
                 updates = await self._fetch()
@@ -86,10 +89,11 @@ class Poller:
             if self._unfinished:
                 # Telegram re-sends every update at or above the offset, so asking again at once would
                 # fetch (and parse) the updates in hand over and over: wait until the offset can move,
-                # or briefly, so that new updates still come in without delay — longer each time an
-                # answer brought nothing new (a slow update would otherwise cost 50 requests a second).
-                refetch = REFETCH_AFTER if fresh else min(refetch * 2, REFETCH_MAX)
-                await self._wait_offset_moves(self.offset, refetch)
+                # or briefly, so that new updates still come in without delay — the longer, the longer
+                # asking has brought nothing new (an update that is being retried holds the offset).
+                self._refetch = REFETCH_AFTER if fresh else min(self._refetch * 2, REFETCH_MAX)
+                if await self._wait_offset_moves(self.offset, self._refetch):
+                    self._refetch = REFETCH_AFTER
         await self._finish()
 
     def _start(self, update: Update) -> None:
@@ -123,16 +127,18 @@ class Poller:
             return []
         return fetch.result()
 
-    async def _wait_offset_moves(self, offset: int | None, timeout: float) -> None:
+    async def _wait_offset_moves(self, offset: int | None, timeout: float) -> bool:
+        """Wait until the offset moves (True) or ``timeout`` passes (False)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.offset == offset and not self._stop.is_set():
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return
+                return False
             self._progress.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._progress.wait(), timeout=remaining)
+        return self.offset != offset
 
     async def _finish(self) -> None:
         """Let the updates in hand finish, then tell Telegram what is done."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -21,6 +22,7 @@ from bot.channels.telegram.session import UpdateFilter, make_session, startup_tr
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
+from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
 from bot.notify.jobs import consent_gate
@@ -65,7 +67,7 @@ class TelegramRuntime:
         transport = TelegramTransport(bot, desk)
         sender = Sender(
             app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance,
-            gate=consent_gate(app.db),
+            gate=consent_gate(app.db), lease=timedelta(seconds=app.settings.delivery.lease_seconds),
         )
         channel = TelegramChannel(app, bot, sender)
         channel.desk = desk
@@ -83,16 +85,23 @@ class TelegramRuntime:
         if desk is not None:
             app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
+        await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
+        replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
+        replays = asyncio.create_task(replayer.run(), name="telegram-replays")  # bot updates replay ID
+        give_up_after = app.settings.delivery.dead_letter_after
         try:
             if section.mode == "polling":
-                runtime.poller = Poller(bot, channel, section.polling_timeout, updates)
+                runtime.poller = Poller(bot, channel, section.polling_timeout, updates, give_up_after)
                 await retrying("Telegram deleteWebhook", runtime.poller.prepare, startup_transient)
-                runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
+                runtime.tasks = (
+                    pump, replays, asyncio.create_task(runtime.poller.run(), name="telegram-polling")
+                )
                 log.info("Telegram bot @%s is polling for updates", username)
             else:
                 hook = section.webhook
-                runtime.server = WebhookServer(build_app(bot, channel, hook.path, secret), hook.listen, hook.port)
+                receiver = build_app(bot, channel, hook.path, secret, give_up_after)
+                runtime.server = WebhookServer(receiver, hook.listen, hook.port)
                 runtime.port = await runtime.server.start()
                 try:
                     await retrying(
@@ -101,13 +110,14 @@ class TelegramRuntime:
                     )
                 except TelegramBadRequest as exc:
                     raise StartupError(f"Telegram refused telegram.webhook.url {hook.url!r}: {exc.message}") from None
-                runtime.tasks = (pump,)
+                runtime.tasks = (pump, replays)
                 log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
         except BaseException:  # stopped while waiting for Telegram, or an error retrying cannot fix
             pump.cancel()
+            replays.cancel()
             if runtime.server is not None:
                 await runtime.server.stop()
-            await wind_down((pump,), "telegram-outbox")
+            await wind_down((pump, replays), "telegram-outbox")
             app.file_sources.pop(CHANNEL, None)
             await bot.session.close()
             raise

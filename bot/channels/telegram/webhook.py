@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections import OrderedDict
 
 import orjson
 from aiogram import Bot
@@ -14,6 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
+from bot.delivery.dead_letters import is_environmental
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -23,12 +25,16 @@ class WebhookSecretMissing(ValueError):
     """Webhook mode without a secret: anyone who finds the address could post updates."""
 
 
-def build_app(bot: Bot, channel: TelegramChannel, path: str, secret: str) -> web.Application:
+def build_app(
+    bot: Bot, channel: TelegramChannel, path: str, secret: str, give_up_after: int = 3
+) -> web.Application:
     if not secret or not secret.strip():
         raise WebhookSecretMissing(
             "telegram.webhook.secret (BOT_TELEGRAM__WEBHOOK__SECRET) is empty: the webhook would accept "
             "anyone's requests. Set a secret and start again."
         )
+    failures: OrderedDict[int, int] = OrderedDict()  # update id -> failed attempts (Telegram retries)
+
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -42,9 +48,21 @@ def build_app(bot: Bot, channel: TelegramChannel, path: str, secret: str) -> web
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
         try:
             replies = await channel.store(update)
-        except Exception:
-            log.exception("Handling update %s failed; Telegram will deliver it again", update.update_id)
-            return web.json_response({"ok": False}, status=500)
+        except Exception as exc:
+            if not is_environmental(exc):
+                failures[update.update_id] = failures.pop(update.update_id, 0) + 1
+                while len(failures) > 10_000:
+                    failures.popitem(last=False)
+            if failures.get(update.update_id, 0) < give_up_after:
+                log.exception("Handling update %s failed; Telegram will deliver it again", update.update_id)
+                return web.json_response({"ok": False}, status=500)
+            log.error("Handling update %s failed %d times; setting it aside", update.update_id,
+                      failures[update.update_id], exc_info=exc)
+            try:  # a dead letter: Telegram may move on
+                replies = await channel.dead(update, exc, failures.pop(update.update_id))
+            except Exception:
+                log.exception("Could not set update %s aside; Telegram will deliver it again", update.update_id)
+                return web.json_response({"ok": False}, status=500)
         # stored (replies in the outbox): Telegram may move on while the replies go out, which under
         # the rate limits can take seconds it would otherwise spend holding a connection open
         channel.deliver_soon(replies)

@@ -10,19 +10,21 @@ from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
+import orjson
 from vkbottle import API, VKAPIError
 
 from bot.app import App
 from bot.channels.background import Background
 from bot.channels.vk import permission
 from bot.channels.vk.api import VKUnavailable
-from bot.channels.vk.inbound import CHANNEL, Inbound, Permission, event_key, to_inbound
+from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, Inbound, Permission, event_key, to_inbound
 from bot.channels.vk.render import MAX_TEXT
 from bot.channels.vk.store import ClientRegistry
+from bot.delivery import dead_letters
 from bot.delivery.limits import Limiter
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
-from bot.dialogue.messages import UserRef
+from bot.dialogue.messages import Outgoing, UserRef
 from bot.people import repository as people
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,29 @@ class VKChannel:
             await permission.apply(self.app, found, key)
             return []
         return await self._message(found, key)
+
+    async def dead(self, event: dict[str, Any], error: BaseException, failures: int) -> list[Envelope]:
+        """Set an event that keeps failing aside as a dead letter and apologise to its person; the
+        apology's envelopes (sent like replies)."""
+        chat: str | None = None
+        try:
+            found = to_inbound(event)
+            if isinstance(found, Inbound) and 0 < found.peer_id < CHAT_PEER_START:
+                chat = str(found.peer_id)
+        except Exception:  # nobody to apologise to, then
+            chat = None
+        envelopes = await dead_letters.set_aside(
+            self.app.db, channel=CHANNEL, update_key=event_key(event),
+            payload=orjson.dumps(event).decode(), error=dead_letters.describe(error),
+            failures=failures, now=self.app.clock.now(), chat=chat,
+            apology=Outgoing(self.app.texts.update_failed), instance=self.app.dialogue.instance,
+        )
+        self.app.dialogue.processed_elsewhere(CHANNEL, event_key(event))  # a copy sent again is skipped
+        return envelopes
+
+    async def replay(self, letter: dead_letters.Letter) -> None:
+        """Handle a dead letter's event again (``bot updates replay``); raises if it fails again."""
+        await self.deliver(await self.store(orjson.loads(letter.payload)))
 
     async def deliver(self, envelopes: list[Envelope]) -> None:
         """Send stored replies (what cannot be sent now stays in the outbox)."""

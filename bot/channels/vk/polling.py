@@ -50,7 +50,7 @@ class Batch:
 class VKPoller:
     def __init__(
         self, polling: BotPolling, channel: VKChannel, db: Database, clock: Clock, group_id: int,
-        saved_ts: str | None,
+        saved_ts: str | None, give_up_after: int = 3,
     ) -> None:
         self.polling = polling
         self.channel = channel
@@ -61,8 +61,10 @@ class VKPoller:
         self._stop = asyncio.Event()
         self._batches: list[Batch] = []
         # not past the stored position until handled: a failed event is tried again here
+        # an event that keeps failing is set aside (a dead letter) after ``give_up_after`` failures
         self._in_order: InOrder[dict[str, Any], list[Envelope]] = InOrder(
-            channel.store, lambda e: f"VK event {event_key(e)}", channel.deliver
+            channel.store, lambda e: f"VK event {event_key(e)}", channel.deliver,
+            on_dead=getattr(channel, "dead", None), give_up_after=give_up_after,
         )
         self._save_lock = asyncio.Lock()
         self._server_info: dict[str, Any] | None = None

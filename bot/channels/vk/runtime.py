@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 import aiohttp
@@ -22,6 +23,7 @@ from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
+from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
@@ -133,21 +135,31 @@ class VKRuntime:
                     await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
 
             transport.on_files_lost = tell_operators
-        sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
+        sender = Sender(
+            app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db),
+            lease=timedelta(seconds=app.settings.delivery.lease_seconds),
+        )
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
-        poller = VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
+        poller = VKPoller(
+            polling, channel, app.db, app.clock, group_id, saved_ts, app.settings.delivery.dead_letter_after
+        )
         try:
             await call("groups.getLongPollServer", poller.prepare)
         except BaseException:
             await api.http_client.close()
             raise
         runtime = cls(api, channel, sender, poller, group_id, name)
+        await sender.recover()  # replies left waiting before a restart go first, in order
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
             asyncio.create_task(poller.run(), name="vk-polling"),
+            asyncio.create_task(  # bot updates replay ID
+                Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(),
+                name="vk-replays",
+            ),
         )
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime

@@ -2,7 +2,7 @@
 
 from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
-from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
+from bot.storage.models.delivery import DeadLetter, DeliveryInstance, OutboxRow, ProcessedUpdate
 from bot.storage.models.handoff import CaseRow
 from bot.storage.models.kb import KBEntryTitle, KBVersion
 from bot.storage.models.linking import LinkAttempt, LinkCode
@@ -28,6 +28,8 @@ __all__ = [
     "ConsentRow",
     "ConsentState",
     "ConversationRow",
+    "DeadLetter",
+    "DeliveryInstance",
     "DigestItem",
     "DismissedCluster",
     "EventRow",

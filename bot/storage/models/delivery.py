@@ -52,3 +52,38 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DeadLetter(Base):
+    """An update (Telegram update, VK event) whose handling failed again and again: set aside with its
+    error so the updates after it can go on; listed and replayed by ``bot updates dead`` / ``replay``."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_dead_letters_status", "status", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_key: Mapped[str] = mapped_column(String(64))
+    chat: Mapped[str | None] = mapped_column(String(64))  # whom the apology went to, if anyone
+    payload: Mapped[str] = mapped_column(Text)  # the update as the platform sent it, JSON
+    error: Mapped[str] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # dead | replay (asked for) | replayed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryInstance(Base):
+    """A running bot process and its lease: outbox rows it claimed stay its own while it renews
+    ``renewed_at``; once the lease runs out (the process died) others may take them."""
+
+    __tablename__ = "delivery_instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(128), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    renewed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
 
 SCRIPT = "\n".join([
     "/start",

@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.vk.api import make_api
@@ -17,6 +18,8 @@ from bot.storage.models import OutboxRow
 from tests.db_helpers import count, settled
 from tests.fakes.vk import CLIENT_TEXT_ONLY, FakeVK
 from tests.vk_harness import running_bot
+
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
 
 USER = 7001
 HELPED = "Это помогло?"

@@ -4,6 +4,7 @@ from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.delivery import OutboxRow, ProcessedUpdate
 from bot.storage.models.handoff import CaseRow
+from bot.storage.models.instances import JobRun, Lease, SharedValue
 from bot.storage.models.kb import KBEntryTitle, KBVersion
 from bot.storage.models.linking import LinkAttempt, LinkCode
 from bot.storage.models.notify import (
@@ -28,8 +29,10 @@ __all__ = [
     "ConversationRow",
     "DigestItem",
     "EventRow",
+    "JobRun",
     "KBEntryTitle",
     "KBVersion",
+    "Lease",
     "LinkAttempt",
     "LinkCode",
     "NotificationSettings",
@@ -38,6 +41,7 @@ __all__ = [
     "ProcessedUpdate",
     "RatingInvitation",
     "ReminderRow",
+    "SharedValue",
     "VKClient",
     "VKPollState",
 ]

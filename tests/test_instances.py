@@ -10,8 +10,13 @@ from sqlalchemy import func, select
 
 from bot.analytics.privacy import Pseudonyms
 from bot.app import App
+from bot.channels.telegram.runtime import make_bot, rate_limits
+from bot.channels.telegram.transport import TelegramTransport
 from bot.clock import FakeClock
-from bot.dialogue.messages import Incoming, UserRef
+from bot.delivery import outbox
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
+from bot.delivery.sender import Sender
+from bot.dialogue.messages import Incoming, Outgoing, UserRef
 from bot.handoff import cases
 from bot.people import repository as people
 from bot.scheduler import build_scheduler
@@ -19,6 +24,7 @@ from bot.storage import current_revision
 from bot.storage.migrate import head_revision
 from bot.storage.models import OutboxRow
 from tests.conftest import DEMO_KB
+from tests.fakes.telegram import FakeTelegram
 from tests.test_dialogue_service import settings_for
 
 
@@ -137,3 +143,68 @@ async def test_a_salt_file_of_an_earlier_version_is_adopted(db_url: str, tmp_pat
         assert app.recorder.pseudonyms.person(1) == Pseudonyms(bytes.fromhex("ab" * 32)).person(1)
     finally:
         await app.close()
+
+
+async def test_two_instances_together_stay_under_telegrams_rate_limits(db_url: str, tmp_path: Path) -> None:
+    async with FakeTelegram() as fake:
+        fake.limit_per_second = 30  # Telegram's overall limit, enforced: one send more in a second is a 429
+        one, two = await two_apps(
+            db_url, tmp_path, BOT_TELEGRAM__TOKEN=fake.token, BOT_TELEGRAM__API_SERVER=fake.base_url
+        )
+        bots, budgets, senders = [], [], []
+        try:
+            chats = [str(1000 + n) for n in range(120)]
+            async with one.db.transaction() as conn:
+                await outbox.insert_rows(conn, [
+                    row for chat in chats
+                    for row in outbox.rows_for("telegram", chat, [Outgoing("Новость")], one.clock.now())
+                ])
+            for app in (one, two):
+                bot = make_bot(app.settings.telegram)
+                limiter = Limiter(rate_limits(app.settings.telegram))  # Telegram's published limits
+                bots.append(bot)
+                senders.append(Sender(app.db, TelegramTransport(bot), limiter, app.clock, app.dialogue.instance))
+                budgets.append(SharedBudget(app.db, limiter, "telegram", app.dialogue.instance, app.clock))
+            await asyncio.gather(*(budget.start() for budget in budgets))
+            claimed = []
+            for app, sender in zip((one, two), senders, strict=True):  # each sender claims half the rows
+                async with app.db.transaction() as conn:
+                    claimed.append(await outbox.claim_due(conn, "telegram", sender.instance, app.clock.now(), limit=60))
+            outcomes = await asyncio.gather(*(s.deliver(c, backlog=True) for s, c in zip(senders, claimed, strict=True)))
+            for sender in senders:
+                await sender.flush()
+            assert [sum(o.status == outbox.SENT for o in sent) for sent in outcomes] == [60, 60]  # both sent…
+            assert fake.rejected_for_rate == 0  # …and together never over the limit
+            assert sorted(str(p["chat_id"]) for p in fake.sent()) == sorted(chats)
+            assert all(limiter.shares == 2 for limiter in (s.limiter for s in senders))
+        finally:
+            for budget in budgets:
+                await budget.stop()
+            for bot in bots:
+                await bot.session.close()
+            await one.close()
+            await two.close()
+
+
+async def test_a_sending_instance_that_stops_leaves_the_whole_budget_to_the_others(db_url: str) -> None:
+    from bot.storage import Database, upgrade
+
+    db = Database(db_url)
+    await upgrade(db.engine)
+    clock = FakeClock()
+    limiters = [Limiter(RateLimits()) for _ in range(2)]
+    budgets = [SharedBudget(db, limiter, "vk", name, clock) for limiter, name in zip(limiters, "ab", strict=True)]
+    try:
+        for budget in budgets:
+            await budget.start()
+        assert [await budget.renew() for budget in budgets] == [2, 2]
+        assert limiters[0].shares == 2
+        await budgets[1].stop()
+        assert await budgets[0].renew() == 1 and limiters[0].shares == 1
+        await budgets[1].start()
+        clock.advance(seconds=10)  # "b" died: its lease was not renewed
+        assert await budgets[0].renew() == 1
+    finally:
+        for budget in budgets:
+            await budget.stop()
+        await db.dispose()

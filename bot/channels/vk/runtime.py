@@ -18,7 +18,7 @@ from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
-from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.handoff.files import FileRef
@@ -82,6 +82,7 @@ class VKRuntime:
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
+    budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
 
     @classmethod
     async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
@@ -119,6 +120,8 @@ class VKRuntime:
             await api.http_client.close()
             raise
         runtime = cls(api, channel, sender, poller, group_id, name)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
             asyncio.create_task(poller.run(), name="vk-polling"),
@@ -135,4 +138,6 @@ class VKRuntime:
         await wind_down(self.tasks, "vk-polling")
         await self.channel.drain()
         await self.sender.close()
+        if self.budget is not None:
+            await self.budget.stop()
         await self.api.http_client.close()

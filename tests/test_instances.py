@@ -170,7 +170,9 @@ async def test_two_instances_together_stay_under_telegrams_rate_limits(db_url: s
             for app, sender in zip((one, two), senders, strict=True):  # each sender claims half the rows
                 async with app.db.transaction() as conn:
                     claimed.append(await outbox.claim_due(conn, "telegram", sender.instance, app.clock.now(), limit=60))
-            outcomes = await asyncio.gather(*(s.deliver(c, backlog=True) for s, c in zip(senders, claimed, strict=True)))
+            outcomes = await asyncio.gather(
+                *(sender.deliver(rows, backlog=True) for sender, rows in zip(senders, claimed, strict=True))
+            )
             for sender in senders:
                 await sender.flush()
             assert [sum(o.status == outbox.SENT for o in sent) for sent in outcomes] == [60, 60]  # both sent…

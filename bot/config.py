@@ -165,6 +165,13 @@ class VKSection(Section):
         return value
 
 
+class HealthSection(Section):
+    """``GET /health``: whether the database and each channel answer (for Docker, systemd, balancers)."""
+
+    listen: str = "0.0.0.0"
+    port: int | None = Field(None, ge=0, le=65535)  # empty: only on the Telegram webhook's port, if any
+
+
 class AnalyticsSection(Section):
     salt: SecretStr | None = None  # empty: a random salt is generated and kept in data_dir
     unanswered_retention_days: int = Field(180, ge=1)
@@ -285,6 +292,7 @@ class Settings(BaseSettings):
     editors: EditorsSection = EditorsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
+    health: HealthSection = HealthSection()
 
     _toml_path: ClassVar[Path | None] = None
 

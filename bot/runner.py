@@ -9,12 +9,15 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
 
 from aiogram.exceptions import TelegramUnauthorizedError
 
 from bot.app import App
 from bot.config import Settings
 from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
+from bot.health import Health, HealthServer
 from bot.kb import KnowledgeBaseError
 from bot.memory import settle_heap
 from bot.scheduler import build_scheduler
@@ -52,7 +55,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     except KnowledgeBaseError as exc:
         print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
         return 1
-    runtimes = []
+    runtimes: list[Any] = []
+    health_server: HealthServer | None = None
     scheduler = build_scheduler(app)
     reloader = Reloader.for_app(app, on_outcome=tell_editors(app))
     app.extras["reloader"] = reloader
@@ -75,6 +79,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             except VKSetupError as exc:
                 print(f"VK: {exc}", file=sys.stderr)
                 return 1
+        health_server = await start_health(app, runtimes, settings)
         scheduler.start()
         settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
@@ -82,6 +87,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         log.info("Stopping: finishing the updates in hand")
         return 0
     finally:
+        if health_server is not None:
+            await health_server.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         if watcher is not None:
@@ -89,6 +96,24 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         for runtime in reversed(runtimes):
             await runtime.stop()
         await app.close()
+
+
+async def start_health(app: App, runtimes: list[Any], settings: Settings) -> HealthServer | None:
+    """Checks of the database and of each running channel for ``GET /health`` (on the Telegram
+    webhook's port, and on ``health.port`` when set)."""
+    health = Health(app.db)
+    for runtime in runtimes:
+        if hasattr(runtime, "bot"):
+            health.add_channel("telegram", runtime.bot.get_me)
+        elif hasattr(runtime, "api"):
+            health.add_channel("vk", partial(runtime.api.request, "groups.getById", {}))
+    app.extras["health"] = health
+    if settings.health.port is None:
+        return None
+    server = HealthServer(health, settings.health.listen, settings.health.port)
+    port = await server.start()
+    log.info("Health checks answer at http://%s:%s/health", settings.health.listen, port)
+    return server
 
 
 def tell_editors(app: App) -> Callable[[ReloadOutcome], Awaitable[None]]:

@@ -17,7 +17,7 @@ from bot.handoff.files import FileRef, FileUnavailable
 from bot.storage.models import OutboxRow
 from tests.db_helpers import count, settled
 from tests.fakes.vk import CLIENT_TEXT_ONLY, FakeVK
-from tests.vk_harness import running_bot
+from tests.vk_harness import running_bot, start_bot, vk_settings
 
 pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
 
@@ -101,7 +101,6 @@ async def test_photo_and_group_chat_messages(tmp_path: Path) -> None:
 
 async def test_restart_between_events_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
     from bot.storage.models import ProcessedUpdate, VKPollState
-    from tests.vk_harness import start_bot, vk_settings
 
     async with FakeVK() as fake:
         settings = vk_settings(tmp_path, fake)
@@ -407,3 +406,33 @@ async def test_files_go_to_vk_only_of_the_kinds_the_token_may_upload() -> None:
             assert await uploadable_kinds(api) == {Attachment.PHOTO, Attachment.DOCUMENT}
         finally:
             await api.http_client.close()
+
+
+async def test_one_instance_polls_and_another_takes_over_when_it_stops(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.vk import leader
+
+    monkeypatch.setattr(leader, "RENEW", 0.2)
+    async with FakeVK() as fake:
+        first = await start_bot(vk_settings(tmp_path / "one", fake, BOT_DATABASE__URL=db_url), fake)
+        second = await start_bot(vk_settings(tmp_path / "two", fake, BOT_DATABASE__URL=db_url), fake)
+        stopped = False
+        try:
+            assert first.runtime.poller is not None and second.runtime.poller is None  # one polls
+            fake.message(USER, "привет")
+            await fake.wait_for(lambda: len(fake.sent(USER)) > 0)
+            await settled(first.app)
+            before = len(fake.sent(USER))
+            await first.stop()
+            stopped = True
+            await fake.wait_for(lambda: second.runtime.poller is not None)  # the other takes over…
+            fake.message(USER, "как записаться в мфц")
+            await fake.wait_for(lambda: any("МФЦ" in t for t in fake.texts(USER)[before:]))  # …where it stopped
+            await settled(second.app)
+            assert not any("МФЦ" in t for t in fake.texts(USER)[:before])
+            assert len(fake.calls_of("groups.getLongPollServer")) == 2
+        finally:
+            await second.stop()
+            if not stopped:
+                await first.stop()

@@ -15,6 +15,7 @@ from bot.channels.vk import files, store
 from bot.channels.vk.api import make_api
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
+from bot.channels.vk.leader import LongPollLeader
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
@@ -78,11 +79,16 @@ class VKRuntime:
     api: API
     channel: VKChannel
     sender: Sender
-    poller: VKPoller
+    leader: LongPollLeader
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
     budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
+
+    @property
+    def poller(self) -> VKPoller | None:
+        """The long poll, while this instance is the one that polls."""
+        return self.leader.poller
 
     @classmethod
     async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
@@ -92,7 +98,7 @@ class VKRuntime:
             if section.configure_long_poll:
                 await configure_long_poll(api, group_id, section.api_version)
             async with app.db.transaction() as conn:
-                saved_ts, random_key = await store.poll_state(conn, group_id, app.clock.now())
+                _, random_key = await store.poll_state(conn, group_id, app.clock.now())
         except BaseException:
             await api.http_client.close()
             raise
@@ -113,25 +119,29 @@ class VKRuntime:
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
-        poller = VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
+
+        def make_poller(saved_ts: str | None) -> VKPoller:
+            return VKPoller(polling, channel, app.db, app.clock, group_id, saved_ts)
+
+        leader = LongPollLeader(make_poller, app.db, app.clock, group_id, app.dialogue.instance)
         try:
-            await poller.prepare()
+            await leader.start()
         except BaseException:
             await api.http_client.close()
             raise
-        runtime = cls(api, channel, sender, poller, group_id, name)
+        runtime = cls(api, channel, sender, leader, group_id, name)
         runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
         await runtime.budget.start()
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
-            asyncio.create_task(poller.run(), name="vk-polling"),
+            asyncio.create_task(leader.run(), name="vk-polling"),
         )
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime
 
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
-        self.poller.stop()
+        self.leader.stop()
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)

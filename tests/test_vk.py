@@ -436,3 +436,51 @@ async def test_one_instance_polls_and_another_takes_over_when_it_stops(
             await second.stop()
             if not stopped:
                 await first.stop()
+
+
+async def test_callback_api_confirms_checks_the_secret_and_answers_ok(tmp_path: Path) -> None:
+    import aiohttp
+
+    async with FakeVK() as fake:
+        settings = vk_settings(
+            tmp_path, fake, BOT_VK__MODE="callback", BOT_VK__CALLBACK__PORT="0",
+            BOT_VK__CALLBACK__CONFIRMATION="a1b2c3",
+            BOT_VK__CALLBACK__SECRET="s3cret",
+        )
+        bot = await start_bot(settings, fake)
+        url = f"http://127.0.0.1:{bot.runtime.port}/vk"
+        try:
+            assert bot.runtime.poller is None and fake.calls_of("groups.getLongPollServer") == []
+            async with aiohttp.ClientSession() as http:
+
+                async def post(event: dict[str, object]) -> tuple[int, str]:
+                    async with http.post(url, json=event) as response:
+                        return response.status, await response.text()
+
+                group = fake.group_id
+                assert await post({"type": "confirmation", "group_id": group, "secret": "s3cret"}) == (200, "a1b2c3")
+                event = fake.message(USER, "как записаться в мфц")
+                assert (await post({**event, "secret": "wrong"}))[0] == 403
+                assert (await post({**event, "group_id": group + 1, "secret": "s3cret"}))[0] == 403
+                assert await post({**event, "secret": "s3cret"}) == (200, "ok")
+                await fake.wait_for(lambda: any("МФЦ" in t for t in fake.texts(USER)))
+                await settled(bot.app)
+                sent = len(fake.sent(USER))
+                assert await post({**event, "secret": "s3cret"}) == (200, "ok")  # VK's repeat: taken, not answered
+                await settled(bot.app)
+                assert len(fake.sent(USER)) == sent
+        finally:
+            await bot.stop()
+
+
+def test_callback_mode_needs_the_confirmation_and_the_secret() -> None:
+    import os
+
+    from bot.config import ConfigError, load_settings
+
+    os.environ.update({"BOT_VK__TOKEN": "vk1.a.token", "BOT_VK__MODE": "callback"})
+    with pytest.raises(ConfigError, match="BOT_VK__CALLBACK__CONFIRMATION"):
+        load_settings()
+    os.environ["BOT_VK__CALLBACK__CONFIRMATION"] = "a1b2c3"
+    with pytest.raises(ConfigError, match="BOT_VK__CALLBACK__SECRET"):
+        load_settings()

@@ -13,6 +13,8 @@ from bot.app import App
 from bot.channels.background import wind_down
 from bot.channels.vk import files, store
 from bot.channels.vk.api import make_api
+from bot.channels.vk.callback import CallbackServer
+from bot.channels.vk.callback import build_app as build_callback_app
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.leader import LongPollLeader
@@ -79,23 +81,25 @@ class VKRuntime:
     api: API
     channel: VKChannel
     sender: Sender
-    leader: LongPollLeader
+    leader: LongPollLeader | None  # None in callback mode
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
+    server: CallbackServer | None = None  # callback mode
+    port: int | None = None
     budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
 
     @property
     def poller(self) -> VKPoller | None:
         """The long poll, while this instance is the one that polls."""
-        return self.leader.poller
+        return self.leader.poller if self.leader is not None else None
 
     @classmethod
     async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
         api = api or make_api(section)
         try:
             group_id, name = await community(api, section.group_id)
-            if section.configure_long_poll:
+            if section.configure_long_poll and section.mode == "longpoll":
                 await configure_long_poll(api, group_id, section.api_version)
             async with app.db.transaction() as conn:
                 _, random_key = await store.poll_state(conn, group_id, app.clock.now())
@@ -118,6 +122,8 @@ class VKRuntime:
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
+        if section.mode == "callback":
+            return await cls._start_callback(app, section, api, channel, sender, limiter, group_id, name)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
 
         def make_poller(saved_ts: str | None) -> VKPoller:
@@ -139,9 +145,35 @@ class VKRuntime:
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime
 
+    @classmethod
+    async def _start_callback(
+        cls, app: App, section: VKSection, api: API, channel: VKChannel, sender: Sender, limiter: Limiter,
+        group_id: int, name: str,
+    ) -> VKRuntime:
+        hook = section.callback
+        assert hook.confirmation is not None and hook.secret is not None
+        server = CallbackServer(
+            build_callback_app(channel, hook.path, hook.confirmation, hook.secret.get_secret_value()),
+            hook.listen, hook.port,
+        )
+        try:
+            port = await server.start()
+        except BaseException:
+            await api.http_client.close()
+            raise
+        runtime = cls(api, channel, sender, None, group_id, name, server=server, port=port)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
+        runtime.tasks = (asyncio.create_task(sender.run(), name="vk-outbox"),)
+        log.info("VK community %s (%s) receives events at port %s%s (Callback API)", group_id, name, port, hook.path)
+        return runtime
+
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
-        self.leader.stop()
+        if self.leader is not None:
+            self.leader.stop()
+        if self.server is not None:
+            await self.server.stop()
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)

@@ -210,3 +210,21 @@ async def test_a_sending_instance_that_stops_leaves_the_whole_budget_to_the_othe
         for budget in budgets:
             await budget.stop()
         await db.dispose()
+
+
+async def test_a_persons_messages_handled_by_two_instances_in_turn_all_get_answers(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Behind a balancer one person's messages reach both instances; each keeps the conversation in
+    its memory, so the one that handled an earlier message has a stale copy and must start over."""
+    one, two = await two_apps(db_url, tmp_path)
+    try:
+        user = UserRef("telegram", "4242")
+        script = ["/start", "как открыть ипшку", "как записаться в мфц", "как открыть ипшку", "штрафы гибдд"]
+        for n, text in enumerate(script):
+            app = (one, two)[n % 2]
+            handled = await app.dialogue.process(Incoming(user, text=text), update_key=f"u{n}", durable=True)
+            assert not handled.duplicate and handled.replies, (n, text)
+    finally:
+        await one.close()
+        await two.close()

@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BOT_BOT__DATA_DIR=/data \
-    BOT_HEALTH__PORT=8081
+    BOT_HEALTH__PORT=8090
 
 RUN groupadd --system --gid 10001 bot \
     && useradd --system --uid 10001 --gid bot --home-dir /app --shell /usr/sbin/nologin bot
@@ -24,8 +24,8 @@ RUN pip install -e '.[postgres]' \
 
 USER bot
 VOLUME ["/data"]
-# 8080: Telegram webhook (telegram.mode = "webhook"), VK Callback API; 8081: GET /health
-EXPOSE 8080 8081
+# 8080: Telegram webhook (telegram.mode = "webhook"); 8082: VK Callback API; 8090: GET /health
+EXPOSE 8080 8090
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-    CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8081/health', timeout=8).status != 200)"
+    CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8090/health', timeout=8).status != 200)"
 CMD ["bot", "run"]

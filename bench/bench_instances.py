@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
-from tests.postgres import create_database, drop_database  # noqa: E402
+from tests.postgres import _run, _server_dsn, create_database, drop_database  # noqa: E402
 
 QUESTIONS = [
     line.split("\t")[0]
@@ -92,6 +92,28 @@ async def wait_up(port: int, timeout: float = 90.0) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError(f"the bot on port {port} did not come up")
+
+
+def database_work(db_url: str) -> tuple[int, int]:
+    """The database's committed transactions and written rows so far (pg_stat_database)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = make_url(db_url).database
+
+    async def read() -> tuple[int, int]:
+        conn = await asyncpg.connect(_server_dsn())
+        try:
+            await conn.execute("SELECT pg_stat_clear_snapshot()")
+            row = await conn.fetchrow(
+                "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS written "
+                "FROM pg_stat_database WHERE datname = $1", name,
+            )
+            return int(row["xact_commit"]), int(row["written"])
+        finally:
+            await conn.close()
+
+    return _run(read())
 
 
 class Balancer:
@@ -168,6 +190,8 @@ async def scenario(
                 latencies.append((replied - queued) * 1000)
 
         await asyncio.gather(*(begin(n) for n in range(people)))
+        await asyncio.sleep(1.0)
+        work_before = database_work(db_url)
         killer = None
         if kill_after is not None:
 
@@ -181,6 +205,8 @@ async def scenario(
         started = time.monotonic()
         await asyncio.gather(*(person(n) for n in range(people)))
         elapsed = time.monotonic() - started
+        await asyncio.sleep(1.5)  # the statistics collector's delay
+        work_after = database_work(db_url)
         if killer is not None:
             await killer
         await asyncio.sleep(1.0)  # replies still on their way
@@ -195,6 +221,7 @@ async def scenario(
         return {
             "latencies": sorted(latencies), "elapsed": elapsed, "replies": replies, "retried": balancer.retried,
             "in_flight_at_kill": killed_in_flight, "settled_in": settled_in,
+            "commits": work_after[0] - work_before[0], "written": work_after[1] - work_before[1],
         }
     finally:
         await balancer.close()
@@ -222,8 +249,8 @@ def main() -> None:
         parser.error("set BOT_TEST_POSTGRES_URL to a PostgreSQL server where databases may be created")
     print(f"machine: {os.cpu_count()} cores; {args.people} people x {args.rounds} questions each, no reading time")
     print("| bot processes | messages | messages/s | p50 | p95 | lost | duplicated | in flight at the kill "
-          "| last replies after the run |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| last replies after the run | DB commits / message | DB rows written / message |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     baseline: Counter[int] | None = None
     for processes, kill in ((1, None), (2, None), (2, args.kill_after)):
         result = asyncio.run(scenario(processes, args.people, args.rounds, kill, baseline if kill else None))
@@ -238,7 +265,8 @@ def main() -> None:
         in_flight = str(result["in_flight_at_kill"]) if kill is not None else "—"
         print(f"| {label} | {count} | {count / result['elapsed']:.0f} | {latencies[count // 2]:.0f} ms "
               f"| {latencies[int(count * 0.95)]:.0f} ms | {lost} replies | {duplicated} replies | {in_flight} "
-              f"| {result['settled_in']:.0f} s |", flush=True)
+              f"| {result['settled_in']:.0f} s | {result['commits'] / count:.1f} | {result['written'] / count:.1f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

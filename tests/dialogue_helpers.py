@@ -18,7 +18,7 @@ class ScriptedMatcher:
     def __init__(self, script: dict[str, tuple[str, list[str]]]) -> None:
         self.script = script
 
-    def match(self, query: str, limit: int = 3) -> MatchResult:
+    def match(self, query: str, limit: int = 3, segment: str | None = None) -> MatchResult:
         decision, ids = self.script.get(query, ("none", []))
         top = tuple(Candidate(i, 90.0 - 10 * n) for n, i in enumerate(ids))[:limit]
         return MatchResult(query, Decision(decision), top)

@@ -64,3 +64,33 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     settings = load_settings(example)
     assert settings.bot.name
+    # Copying the example must not shift reminders, hours and reports for most regions.
+    assert settings.bot.timezone == "Europe/Moscow"
+
+
+def test_messenger_channels_refuse_the_placeholder_privacy_link(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.commands.run import run_bot
+
+    started: list[object] = []
+    monkeypatch.setattr("bot.runner.run_channels", lambda settings: started.append(settings) or 0)
+    monkeypatch.setenv("BOT_TELEGRAM__TOKEN", "123456:secret-token-value")
+    assert run_bot(load_settings()) == 2
+    err = capsys.readouterr().err
+    assert "bot.privacy_policy_url" in err and "BOT_BOT__PRIVACY_POLICY_URL" in err
+    assert not started
+
+    monkeypatch.setenv("BOT_BOT__PRIVACY_POLICY_URL", "https://gov.example.ru/privacy")
+    assert run_bot(load_settings()) == 0
+    assert len(started) == 1
+
+
+def test_the_console_runs_with_the_placeholder_and_names_the_zone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.commands import run as run_command
+
+    monkeypatch.setattr(run_command, "run_chat", lambda settings, kb, user: 0)
+    assert run_command.run_bot(load_settings()) == 0
+    assert "Europe/Moscow" in capsys.readouterr().err

@@ -91,3 +91,29 @@ def test_run_without_a_channel_and_without_a_terminal_stops_with_an_error(tmp_pa
     assert proc.returncode == 78, proc.stderr  # EX_CONFIG: systemd's unit does not restart it in a loop
     assert "BOT_TELEGRAM__TOKEN" in proc.stderr and "BOT_VK__TOKEN" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_in_a_terminal_the_log_goes_to_a_file_not_into_the_chat(tmp_path, monkeypatch, capsys) -> None:
+    import io
+    import logging
+
+    from bot.commands.chat import run_chat
+    from bot.config import load_settings
+    from bot.logs import setup_logging
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("BOT_BOT__DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("sys.stdin", Terminal("привет\n"))
+    setup_logging("INFO")
+    try:
+        assert run_chat(load_settings(), None, "console") == 0
+        logging.getLogger("bot.test").info("a log line")
+    finally:
+        setup_logging("INFO")
+    captured = capsys.readouterr()
+    assert "a log line" not in captured.err and "a log line" not in captured.out
+    assert "console.log" in captured.err
+    assert "a log line" in (tmp_path / "data" / "console.log").read_text("utf-8")

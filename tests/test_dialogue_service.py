@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.config import load_settings
 from bot.dialogue.messages import Incoming, UserRef
 from bot.dialogue.state import Step
+from bot.kb import load_knowledge_base
 from bot.storage.models import Account, ConversationRow, EventRow, KBEntryTitle, KBVersion, Person
 from tests.conftest import DEMO_KB
 from tests.dialogue_helpers import Person as Talker
@@ -235,3 +236,15 @@ async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
             plans += [f"{row.detail}  <- {statement.split(chr(10))[0][:80]}" for row in rows]
     scans = [p for p in plans if p.startswith("SCAN ") and "CONSTANT ROW" not in p]
     assert scans == []
+
+
+async def test_a_citizen_complaining_about_an_official_gets_options_not_the_business_ombudsman(app: App) -> None:
+    person = Talker(app.dialogue.handle, UserRef("telegram", "300"))
+    await person.say("/start")
+    await person.press("Гражданин")
+    replies = await person.say("хочу пожаловаться на чиновника")
+    ombudsman = load_knowledge_base(DEMO_KB).entries["business-ombudsman"]
+    assert replies  # a complaint the base does not answer for a citizen goes to people, not to the ombudsman
+    assert ombudsman.answer[:40] not in person.text(replies)
+    assert ombudsman.answer[:40] in person.text(await Talker(app.dialogue.handle, UserRef("telegram", "301")).say(
+        "хочу пожаловаться на чиновника"))  # without a segment the one matching entry is still answered

@@ -182,7 +182,7 @@ async def test_unanswered_command(app: App) -> None:
         await conn.execute(insert(EventRow.__table__), rows)
     text = await editors.unanswered(limit=5)
     assert text.startswith("**Вопросы без ответа за 30 дн.**: 4; групп похожих вопросов: 2.")
-    assert "— 3 чел., 3 раз (не найдено)" in text
+    assert "— 3 чел., 3 раза (не найдено)" in text
     assert "p0" not in text and "p1" not in text
 
 

@@ -259,6 +259,9 @@ def test_readability_hints() -> None:
     assert bureaucratic_markers(text) == ["в целях", "данной", "осуществляется", "в соответствии с"]
     assert bureaucratic_markers("Проверьте свои данные в профиле.") == []
     assert bureaucratic_markers("Подайте заявление на Госуслугах.") == []
+    # An official title in quotes is what people will search for, not the author's phrasing.
+    assert bureaucratic_markers("Сервис «Информация о юрлицах, в отношении которых представлены документы».") == []
+    assert bureaucratic_markers("Сервис «Мой налог» работает в отношении самозанятых.") == ["в отношении"]
 
     assert has_action("Подайте заявление на Госуслугах.")
     assert has_action("Записаться можно в любом МФЦ.")

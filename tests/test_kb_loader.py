@@ -147,6 +147,17 @@ def test_duplicate_id_across_files(tmp_path: Path) -> None:
     assert problems == ["b.yaml:3 [same]: duplicate id (already used in a.yaml:3)"]
 
 
+def test_a_syntax_error_is_one_error_not_a_cascade(tmp_path: Path) -> None:
+    """Entries elsewhere that point at ids of the unreadable file are not reported as broken links."""
+    kb = tmp_path / "kb"
+    write(kb, "a.yaml", "category: A\nentries:\n  - id: one\n    question: q\n    answer: a\n    related: [two]\n")
+    write(kb, "b.yaml", "category: B\nentries:\n  - id: two\n    question: q2 : : [\n    answer: a2\n")
+    problems = [str(p) for p in validate_directory(kb)]
+    assert len(problems) == 1 and "b.yaml:4: YAML syntax error" in problems[0], problems
+    write(kb, "b.yaml", "category: B\nentries:\n  - id: three\n    question: q2\n    answer: a2\n")
+    assert [str(p) for p in validate_directory(kb)] == ["a.yaml:6 [one]: related id `two` does not exist"]
+
+
 def test_parsed_base_cache_returns_the_same_base(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = load_knowledge_base(DEMO_KB, cache)
@@ -204,3 +215,11 @@ def test_kb_check_command(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "a.yaml:3 [a]: `answer` is missing or empty" in bad.stdout
     assert "Traceback" not in bad.stderr
+
+
+def test_demo_base_follows_its_own_plain_language_advice() -> None:
+    """The demo base is the example editors copy: no long sentences, канцелярит or answers without an action.
+    (Some entries are deliberately past their review date, to show the review reminders.)"""
+    from bot.editors.readability import base_hints
+
+    assert [str(h) for h in base_hints(load_knowledge_base(DEMO_KB))] == []

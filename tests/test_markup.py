@@ -39,3 +39,12 @@ def test_split_breaks_an_endless_word() -> None:
 
 def test_short_text_is_one_part() -> None:
     assert split("коротко", 4096) == ["коротко"]
+
+
+def test_international_domains_are_spelled_in_their_own_letters() -> None:
+    from bot.dialogue.markup import readable_url
+
+    assert readable_url("https://xn--90adear.xn--p1ai/r/77/") == "https://гибдд.рф/r/77/"
+    assert readable_url("https://www.gosuslugi.ru/600101") == "https://www.gosuslugi.ru/600101"
+    assert readable_url("https://xn--zz.ru/") == "https://xn--zz.ru/"  # not valid punycode: left as written
+    assert to_plain("Сайт [ГИБДД](https://xn--90adear.xn--p1ai/)") == "Сайт ГИБДД (https://гибдд.рф/)"

@@ -239,9 +239,13 @@ async def test_output_formats(db: Database, demo) -> None:
     base, matcher = demo
     report = await build_report(db, PERIOD, base=base, matcher=matcher)
     now = datetime(2026, 11, 16, 9, tzinfo=KAMCHATKA)
-    md = to_markdown(build(report, now))
+    md = to_markdown(build(report, now, min_ratings=4))
     assert "| Бот ответил | 5 (55,6 %) |" in md
-    assert "75,0 % (4 оценок) — ★★★☆☆ (3 из 5)" in md
+    assert "75,0 % (4 оценки) — ★★★☆☆ (3 из 5)" in md
+    # Too few ratings for the standard's stars by default: the count is shown, no stars.
+    assert "75,0 % (4 оценки) — звёзды не присваиваются: 4 оценки, нужно не меньше 30" in to_markdown(
+        build(report, now)
+    )
     assert "NPS: нет данных." in md
     assert "## Первый ответ операторов (норма — 2 часа)\n\nНет данных." in md
     page = to_html(build(report, now), report)
@@ -249,11 +253,37 @@ async def test_output_formats(db: Database, demo) -> None:
     assert "https://" not in page.split("<body>")[1].split("<svg")[0]  # nothing fetched from outside
     rows = list(csv.reader(io.StringIO(to_csv(report))))
     assert ["ease", "3+4", "stars", "3"] in rows and ["summary", "2026-11-02..2026-11-15", "questions", "9"] in rows
+    public = to_markdown(build_public(report, now, min_ratings=4))
+    assert "75,0 %, всего 4 оценки" in public and "★★★☆☆" in public
     public = to_markdown(build_public(report, now))
-    assert "75,0 % из 4 оценок" in public and "★★★☆☆" in public
+    assert "75,0 %, всего 4 оценки" in public and "★" not in public and "нужно не меньше 30" in public
     for text in (md, page, public, to_csv(report)):
         for person in ("p1", "p2", "p3", "p4", "p5", "p6"):
             assert f" {person} " not in text and f"|{person}|" not in text and f",{person}," not in text
+
+
+def test_totals_add_up_and_say_why_people_do_not() -> None:
+    """A person in two channels and two segments: questions add up, people are explained; decisions add up
+    to the questions and their «answered» column to «Бот ответил»."""
+    vk = {"channel": "vk", "segment": "citizen"}
+    rows = [
+        *synthetic_log(),
+        ev(at(12, 1), "request", "p1", request="r12", decision="suggest", **vk),
+        ev(at(12, 1), "answer", "p1", request="r12", entry="snils-get", via="choice", **vk),
+        ev(at(12, 2), "request", "p1", request="r12", decision="answer", **vk),
+    ]
+    report = compute_report(records(rows), PERIOD)
+    assert sum(g.questions for g in report.by_channel) == report.questions == 10
+    assert sum(report.decisions.values()) == report.questions  # each question once, by its first decision
+    assert report.decisions["suggest"] == 3
+    assert sum(report.answered_by_decision.values()) == report.answered == 6
+    assert report.channel_people_sum == 7 and report.people == 6
+    md = to_markdown(build(report, datetime(2026, 11, 16, tzinfo=KAMCHATKA)))
+    assert "| Всего | 10 | 6 |" in md
+    assert "Людей по каналам в сумме 7, а всего 6" in md
+    assert "| Всего | 10 | 6 |" in md.split("Решение бота")[1]  # questions 10, answered 6
+    assert "Оператора позвали 2 раза; бот сам предложил оператора 1 раз." in md
+    assert "1 оценок" not in md and "2 раз " not in md
 
 
 def test_report_command(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

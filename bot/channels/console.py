@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from bot.dialogue.markup import to_plain
+from bot.dialogue.markup import readable_url, to_plain
 from bot.dialogue.messages import Button, Incoming, Outgoing, UserRef
 
 CHANNEL = "console"
@@ -32,7 +32,7 @@ def render(replies: list[Outgoing]) -> tuple[str, list[Button]]:
             for button in row:
                 buttons.append(button)
                 label = f"[{len(buttons)}] {button.text}"
-                cells.append(f"{label} → {button.url}" if button.url else label)
+                cells.append(f"{label} → {readable_url(button.url)}" if button.url else label)
             lines.append("   ".join(cells))
         lines.append("")
     return "\n".join(lines), buttons
@@ -57,7 +57,7 @@ class ConsoleChannel:
                 )
             button = self.buttons[number - 1]
             if button.url:
-                return f"Ссылка: {button.url}\n"
+                return f"Ссылка: {readable_url(button.url)}\n"
             message = Incoming(self.user, button=button.payload)
         else:
             message = Incoming(self.user, text=line)

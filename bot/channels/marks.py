@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MARKS = {"telegram": "TG", "vk": "VK", "console": "Консоль"}
+MARKS = {"telegram": "TG", "vk": "VK", "max": "MAX", "console": "Консоль"}
 
 
 def channel_mark(channel: str) -> str:

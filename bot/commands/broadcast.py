@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     text = create.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", help="the message (the knowledge base's Markdown subset)")
     text.add_argument("--text-file", type=Path, help="read the message from a UTF-8 file")
-    create.add_argument("--category", required=True, choices=broadcasts.CATEGORIES)
+    create.add_argument("--category", required=True, choices=broadcasts.CATEGORIES,
+                        help="the consent category: only people who agreed to it get the message")
     create.add_argument("--segment", choices=broadcasts.SEGMENTS, default=None, help="default: everybody")
     create.add_argument("--topic", default=None, help="a KB topic id: only people subscribed to it")
     create.add_argument("--entry", action="append", default=[], help="a KB entry id shown as a button (≤ 3)")
@@ -34,18 +35,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     create.add_argument("--author", default="editor", help="who wrote it (kept with the broadcast)")
     create.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
     preview = b_sub.add_parser("preview", help="send the exact message to an editor's chat")
-    preview.add_argument("id", type=int)
+    preview.add_argument("id", type=int, help="the broadcast's number (from create or list)")
     preview.add_argument("--to", required=True, help="the editor's chat id (Telegram user id)")
-    preview.add_argument("--channel", default="telegram")
-    preview.add_argument("--kb", type=Path, default=None)
+    preview.add_argument("--channel", default="telegram", help="the messenger to preview in (default: telegram)")
+    preview.add_argument("--kb", type=Path, default=None, help="knowledge-base folder (default: from config)")
     schedule = b_sub.add_parser("schedule", help="confirm a draft; refused when nobody could get it")
-    schedule.add_argument("id", type=int)
+    schedule.add_argument("id", type=int, help="the broadcast's number")
     schedule.add_argument("--at", default=None, help="local time 'YYYY-MM-DD HH:MM' (default: as created)")
     b_sub.add_parser("list", help="recent broadcasts and what came of them")
     cancel = b_sub.add_parser("cancel", help="cancel; messages not yet sent are not sent")
-    cancel.add_argument("id", type=int)
+    cancel.add_argument("id", type=int, help="the broadcast's number")
     b_sub.add_parser("run-due", help="queue due broadcasts, digests and rating invitations now (the bot does it "
                                      "every few seconds; for cron set-ups)")
+
+
+def _configured(settings: Settings, channel: str) -> bool:
+    """A messenger channel the running bot serves (its token is set)."""
+    section = getattr(settings, channel, None)
+    return getattr(section, "token", None) is not None
 
 
 def _moment(value: str | None, tz: ZoneInfo) -> datetime:
@@ -88,6 +95,12 @@ async def run_broadcast(args: argparse.Namespace, settings: Settings) -> int:
                 print(reason or f"Preview: bot broadcast preview {new_id} --to <your Telegram id>; "
                                 f"then: bot broadcast schedule {new_id}")
             elif command == "preview":
+                if not _configured(settings, args.channel):
+                    raise broadcasts.BroadcastError(
+                        f"the {args.channel} channel is not configured (no BOT_{args.channel.upper()}__TOKEN), so "
+                        "nobody would send the preview; set the token and run the bot, or check the text with "
+                        "bot broadcast list"
+                    )
                 b = await broadcasts.get(conn, args.id)
                 if b is None:
                     raise broadcasts.BroadcastError(f"no broadcast #{args.id}")

@@ -12,9 +12,14 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.editors.reload import Reloader, start_watcher, stop_watcher
 from bot.kb import KnowledgeBaseError
+from bot.logs import log_to_file
 
 
 async def _chat(settings: Settings, kb_dir: Path | None, user: str) -> int:
+    if sys.stdin.isatty():
+        log_file = settings.bot.data_dir / "console.log"
+        log_to_file(log_file)
+        print(f"Журнал работы бота пишется в {log_file}, чтобы не мешать разговору.", file=sys.stderr)
     try:
         app = await App.create(settings, kb_path=kb_dir)
     except KnowledgeBaseError as exc:

@@ -12,12 +12,14 @@ from bot.config import Settings
 from bot.kb import KnowledgeBaseError, load_knowledge_base
 from bot.matching import Matcher, MatchResult
 from bot.matching.configure import build_matcher as matcher_for
-from bot.matching.evaluation import read_labelled, score
+from bot.matching.evaluation import Report, read_labelled, score, summary
 from bot.matching.lexicon import LexiconError
 
 
 def build_matcher(kb_dir: Path, settings: Settings) -> Matcher:
-    return matcher_for(load_knowledge_base(kb_dir), settings.matcher)
+    # The optional encoder keeps its entry vectors in the bot's cache folder between runs.
+    cache_dir = settings.bot.data_dir / "cache" if settings.matcher.semantic else None
+    return matcher_for(load_knowledge_base(kb_dir), settings.matcher, cache_dir)
 
 
 def match_stream(matcher: Matcher, lines: Iterable[str], out: TextIO, jsonl: bool) -> int:
@@ -64,17 +66,23 @@ def run_match(kb_dir: Path, queries: list[str], jsonl: bool, settings: Settings)
     return 0
 
 
-def run_eval(set_dir: Path, settings: Settings) -> int:
-    """Print the metrics table for a labelled set laid out like shared/eval/."""
-    kb_dir = set_dir / "kb"
-    queries = set_dir / "queries.tsv"
-    if not queries.exists():
-        print(f"{queries} does not exist (expected kb/ and queries.tsv in {set_dir})", file=sys.stderr)
-        return 2
-    matcher = _matcher_or_report(kb_dir, settings)
-    if matcher is None:
-        return 1
-    labelled = read_labelled(queries, set_dir / "categories.tsv")
-    results = [matcher.match(item.query).as_json() for item in labelled]
-    print(score(labelled, results).table())
+def run_eval(set_dirs: Path | list[Path], settings: Settings) -> int:
+    """Print the metrics of each labelled set laid out like shared/eval/, then one table of them all."""
+    dirs = [set_dirs] if isinstance(set_dirs, Path) else list(set_dirs)
+    reports: list[tuple[str, Report]] = []
+    for set_dir in dirs:
+        queries = set_dir / "queries.tsv"
+        if not queries.exists():
+            print(f"{queries} does not exist (expected kb/ and queries.tsv in {set_dir})", file=sys.stderr)
+            return 2
+        matcher = _matcher_or_report(set_dir / "kb", settings)
+        if matcher is None:
+            return 1
+        labelled = read_labelled(queries, set_dir / "categories.tsv")
+        results = [matcher.match(item.query).as_json() for item in labelled]
+        report = score(labelled, results)
+        reports.append((set_dir.name, report))
+        print(f"## {set_dir.name} ({set_dir})\n\n{report.table()}\n")
+    if len(reports) > 1:
+        print(summary(reports))
     return 0

@@ -63,15 +63,16 @@ async def _report(settings: Settings, period: Period, fmt: str, out: Path | None
     finally:
         await db.dispose()
     now = datetime.now(period.tz)
+    min_ratings = settings.reports.min_ratings_for_stars
     if fmt == "csv":
         _write(to_csv(report), out)
     elif fmt == "public":
-        doc = build_public(report, now, settings.bot.organisation)
+        doc = build_public(report, now, settings.bot.organisation, min_ratings=min_ratings)
         _write(to_html(doc) if out is not None and out.suffix.lower() == ".html" else to_markdown(doc), out)
     elif fmt == "html":
-        _write(to_html(build(report, now), report), out)
+        _write(to_html(build(report, now, min_ratings=min_ratings), report), out)
     else:
-        _write(to_markdown(build(report, now)), out)
+        _write(to_markdown(build(report, now, min_ratings=min_ratings)), out)
     return 0
 
 

@@ -425,7 +425,7 @@ class _Dialog:
         conv.start_thread(self.ctx.new_id(), text[:MAX_QUERY_CHARS])
         if len(text) > MAX_QUERY_CHARS:
             self.say(self.t.too_long)
-        result = self.ctx.matcher.match(text)
+        result = self.ctx.matcher.match(text, segment=conv.segment)
         conv.candidates = [c.id for c in result.top if c.id in self.ctx.kb.entries]
         thread = conv.thread()
         if thread is not None:
@@ -579,7 +579,7 @@ class _Dialog:
         """The thread's likely entries beyond the first three (matched again only when needed)."""
         conv = self.conv
         if conv.query and len(conv.candidates) <= 3:
-            result = self.ctx.matcher.match(conv.query, limit=6)
+            result = self.ctx.matcher.match(conv.query, limit=6, segment=conv.segment)
             found = [c.id for c in result.top if c.id in self.ctx.kb.entries]
             conv.candidates = list(dict.fromkeys([*conv.candidates, *found]))
         return conv.candidates

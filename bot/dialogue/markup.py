@@ -67,6 +67,21 @@ def to_telegram_html(text: str) -> str:
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=256)
+def readable_url(url: str) -> str:
+    """A link as people should read it: internationalised domains in their own letters
+    (https://xn--90adear.xn--p1ai/ → https://гибдд.рф/); the link itself still works when typed or tapped."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "xn--" not in rest.lower():
+        return url
+    host, slash, tail = rest.partition("/")
+    try:
+        host = host.encode("ascii").decode("idna")
+    except (UnicodeError, ValueError):
+        return url
+    return f"{scheme}://{host}{slash}{tail}"
+
+
 @functools.lru_cache(maxsize=1024)
 def to_plain(text: str) -> str:
     """Readable plain text (VK, console): bold unmarked, links spelled out as «label: url». Cached."""
@@ -75,7 +90,8 @@ def to_plain(text: str) -> str:
         parts = ["• "] if line.item else []
         for span in line.spans:
             if span.kind == "link":
-                parts.append(span.text if span.text == span.url else f"{span.text} ({span.url})")
+                url = readable_url(span.url)
+                parts.append(span.text if span.text in (span.url, url) else f"{span.text} ({url})")
             else:
                 parts.append(span.text)
         out.append("".join(parts))

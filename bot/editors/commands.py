@@ -20,6 +20,7 @@ from bot.editors.reload import Reloader
 from bot.editors.stale import StaleEntry, stale_entries, stale_reminder
 from bot.kb.live import LiveKnowledge
 from bot.kb.loader import KnowledgeBaseError, load_knowledge_base
+from bot.plural import times
 from bot.reports.data import Period
 from bot.reports.service import find_unanswered
 from bot.reports.unanswered import REASONS
@@ -132,7 +133,7 @@ class EditorCommands:
         ]
         for number, cluster in enumerate(found.clusters[:limit], start=1):
             reasons = ", ".join(REASONS.get(r, r) for r, _ in cluster.reasons.most_common(2))
-            head = f"{number}. **{cluster.representative}** — {cluster.people} чел., {cluster.count} раз"
+            head = f"{number}. **{cluster.representative}** — {cluster.people} чел., {times(cluster.count)}"
             lines += ["", f"{head} ({reasons})"]
             others = cluster.examples[1:3]
             if others:
@@ -140,7 +141,7 @@ class EditorCommands:
             if cluster.nearest is not None:
                 lines.append(f"   Ближе всего: «{cluster.nearest.question}» ({cluster.nearest.id})")
         if found.no_pick:
-            lines += ["", f"Варианты предлагались, но не подошли: {sum(g.count for g in found.no_pick)} раз."]
+            lines += ["", f"Варианты предлагались, но не подошли: {times(sum(g.count for g in found.no_pick))}."]
         lines += ["", "Таблица для работы: python -m bot report unanswered --xlsx unanswered.xlsx"]
         return "\n".join(lines)
 

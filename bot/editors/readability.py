@@ -82,9 +82,13 @@ def _lemma(word: str) -> str:
     return _morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
+_QUOTED = re.compile(r"«[^«»\n]*»")
+
+
 def bureaucratic_markers(text: str) -> list[str]:
-    """Канцелярит found in the text, each marker once, in order of appearance."""
-    low = plain(text).lower().replace("ё", "е")
+    """Канцелярит found in the text, each marker once, in order of appearance. Names quoted in «…» (an
+    official service's or document's title) are the names people will look for, not the author's words."""
+    low = _QUOTED.sub(lambda m: " " * len(m.group()), plain(text).lower().replace("ё", "е"))
     found: list[tuple[int, str]] = []
     for phrase in BUREAUCRATIC_PHRASES:
         position = re.search(rf"(?<![а-я]){re.escape(phrase)}", low)

@@ -40,7 +40,7 @@ KIND = "operator"
 NOTICE_KEY = "case_notice"  # conv.extra: when the person was last told their message was passed on
 NOTICE_EVERY = timedelta(minutes=10)
 HISTORY = 5
-TEXT_LIMITS = {"telegram": 4096, "vk": 4000}
+TEXT_LIMITS = {"telegram": 4096, "vk": 4000, "max": 4000}
 ACTION_PREFIX = "case"
 
 
@@ -581,7 +581,7 @@ def _local(moment: datetime, schedule: Schedule) -> str:
 
 
 def _channel_mark(channel: str) -> str:
-    return {"telegram": "Telegram", "vk": "VK"}.get(channel, channel)
+    return {"telegram": "Telegram", "vk": "VK", "max": "MAX"}.get(channel, channel)
 
 
 def _attachment_name(kind: Attachment) -> str:

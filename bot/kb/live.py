@@ -48,7 +48,7 @@ class LiveKnowledge:
 
     def _build(self) -> Snapshot:
         base = load_knowledge_base(self.path, self.cache_dir)
-        return Snapshot(base, build_matcher(base, self.matcher_section))
+        return Snapshot(base, build_matcher(base, self.matcher_section, self.cache_dir))
 
     def reload(self) -> ReloadResult:
         """Load the folder again; a broken base is refused and the current one keeps serving."""

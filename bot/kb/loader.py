@@ -326,6 +326,17 @@ def checksum(files: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+_ID_LINE = re.compile(r"^\s*(?:-\s*)?id:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def _ids_in_text(path: Path) -> set[str]:
+    """Entry ids as written in a file that YAML could not read (for error messages only)."""
+    try:
+        return set(_ID_LINE.findall(path.read_text("utf-8", errors="replace")[:2_000_000]))
+    except OSError:
+        return set()
+
+
 def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -336,9 +347,12 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     topics: list[Topic] = []
     entries: dict[str, Entry] = {}
     pending_related: list[tuple[Entry, int, tuple[str, ...]]] = []
+    unread_ids: set[str] = set()  # ids written in files that gave no entries (a syntax error…)
     for path in files:
         checker = _FileChecker(path, problems)
         topic, file_entries, related = checker.load()
+        if not file_entries:
+            unread_ids |= _ids_in_text(path)
         kept: list[str] = []
         for entry in file_entries:
             if entry.id in entries:
@@ -357,6 +371,8 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             )
     for entry, line, related_ids in pending_related:
         for rid in related_ids:
+            if rid not in entries and rid in unread_ids:
+                continue  # it is in a file that could not be read: that file's own error says enough
             if rid not in entries:
                 problems.append(Problem(entry.source, line, entry.id, f"related id `{rid}` does not exist"))
             elif rid == entry.id:

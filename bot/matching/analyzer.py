@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.matching import morphology
 from bot.matching.lexicon import Lexicon
-from bot.matching.text import clean, fix_layout, sentences, words
+from bot.matching.text import clean, fix_layout, fix_translit, sentences, words
 
 Corrector = Callable[[str], str | None]
 _HYPHENATED = re.compile(r"[а-я]+(?:-[а-я]+)+")
@@ -30,6 +30,13 @@ class Term:
 
 def is_russian_word(word: str) -> bool:
     return len(word) > 1 and morphology.is_known(word)
+
+
+def is_translit_word(word: str) -> bool:
+    """A Russian word read from Latin letters; a soft sign we added must make an infinitive."""
+    if not is_russian_word(word):
+        return False
+    return not word.endswith("ть") or morphology.part_of_speech(word) == "INFN"
 
 
 class Analyzer:
@@ -56,7 +63,7 @@ class Analyzer:
         ``correct`` maps an unknown word to the lemma it most likely stands for; ``spell`` does the
         same without splitting glued words, and is used to read "сам-занятый" as one word.
         """
-        cleaned = fix_layout(clean(text), is_russian_word)
+        cleaned = fix_translit(fix_layout(clean(text), is_russian_word), is_translit_word)
         if spell is not None and "-" in cleaned:
             cleaned = _HYPHENATED.sub(lambda m: _join_if_word(m.group(), spell), cleaned)
         parts = sentences(cleaned)
@@ -104,3 +111,8 @@ def _is_question(sentence: str) -> bool:
     if sentence.rstrip().endswith("?"):
         return True
     return any(w in _QUESTION_WORDS for w in words(sentence))
+
+
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of a message that end with a question mark and have at least two words."""
+    return [p for p in sentences(clean(text)) if p.rstrip().endswith("?") and len(words(p)) >= 2]

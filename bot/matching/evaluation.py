@@ -24,11 +24,12 @@ class Report:
     top1: int = 0
     top3: int = 0
     confidently_wrong: int = 0
+    answered_right: int = 0
     helpful: int = 0
     oos_answered: int = 0
     oos_rejected: int = 0
     decisions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    by_category: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    by_category: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0]))
 
     @staticmethod
     def _share(part: int, whole: int) -> float:
@@ -47,6 +48,10 @@ class Report:
         return self._share(self.confidently_wrong, self.in_scope)
 
     @property
+    def answered_right_rate(self) -> float:
+        return self._share(self.answered_right, self.in_scope)
+
+    @property
     def helpful_rate(self) -> float:
         return self._share(self.helpful, self.in_scope)
 
@@ -62,6 +67,8 @@ class Report:
         rows = [
             ("top-1 accuracy (in scope)", self.top1_rate, f"{self.top1}/{self.in_scope}"),
             ("top-3 recall (in scope)", self.top3_rate, f"{self.top3}/{self.in_scope}"),
+            ("answered directly and right (in scope)", self.answered_right_rate,
+             f"{self.answered_right}/{self.in_scope}"),
             ("confidently wrong (in scope)", self.confidently_wrong_rate,
              f"{self.confidently_wrong}/{self.in_scope}"),
             ("helpful (in scope)", self.helpful_rate, f"{self.helpful}/{self.in_scope}"),
@@ -71,10 +78,13 @@ class Report:
         lines = ["| metric | value | count |", "|---|---:|---:|"]
         lines += [f"| {name} | {value:.1%} | {count} |" for name, value, count in rows]
         if self.by_category:
-            lines += ["", "| category | n | top-1 | helpful |", "|---|---:|---:|---:|"]
+            lines += ["", "| category | n | top-1 | answered right | helpful |", "|---|---:|---:|---:|---:|"]
             for cat in sorted(self.by_category):
-                n, t1, helpful = self.by_category[cat]
-                lines.append(f"| {cat} | {n} | {self._share(t1, n):.0%} | {self._share(helpful, n):.0%} |")
+                n, t1, helpful, answered = self.by_category[cat]
+                lines.append(
+                    f"| {cat} | {n} | {self._share(t1, n):.0%} | {self._share(answered, n):.0%} "
+                    f"| {self._share(helpful, n):.0%} |"
+                )
         decisions = ", ".join(f"{k}={v}" for k, v in sorted(self.decisions.items()))
         lines += ["", f"decisions: {decisions}"]
         return "\n".join(lines)
@@ -113,10 +123,33 @@ def score(labelled: Sequence[Labelled], results: Iterable[Mapping[str, object]])
         report.top1 += right1
         report.top3 += right3
         report.confidently_wrong += decision == "answer" and not right1
+        report.answered_right += decision == "answer" and right1
         report.helpful += helpful
         if item.category:
             stats = report.by_category[item.category]
             stats[0] += 1
             stats[1] += right1
             stats[2] += helpful
+            stats[3] += decision == "answer" and right1
     return report
+
+
+SUMMARY_HEADER = (
+    "| set | in scope | top-1 | top-3 | answered right | confidently wrong | helpful | oos | oos answered "
+    "| oos nothing found |"
+)
+
+
+def summary_row(name: str, r: Report) -> str:
+    """One line of the per-set table: the issue's figures side by side."""
+    return (
+        f"| {name} | {r.in_scope} | {r.top1_rate:.1%} | {r.top3_rate:.1%} | {r.answered_right_rate:.1%} "
+        f"| {r.confidently_wrong_rate:.1%} | {r.helpful_rate:.1%} | {r.out_of_scope} | {r.oos_answer_rate:.1%} "
+        f"| {r.oos_rejected_rate:.1%} |"
+    )
+
+
+def summary(reports: Sequence[tuple[str, Report]]) -> str:
+    lines = [SUMMARY_HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [summary_row(name, report) for name, report in reports]
+    return "\n".join(lines)

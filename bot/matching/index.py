@@ -108,9 +108,7 @@ class SearchIndex:
             self.idf[term] = math.log(1.0 + self.size / rarity) * specificity(term)
         self.unknown_idf = math.log(1.0 + self.size)
         self.postings: dict[str, Posting] = self._postings(core_sets, answer_sets)
-        self.core_sets = [frozenset(s) for s in core_sets]
         self.text_mass = [tuple(sum(self.idf[t] for t in text) for text in texts) for texts in self.texts]
-        self.answer_sets = [frozenset(s) for s in answer_sets]
         self._stem_buckets: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for term in self.idf:
             if term.isalpha():
@@ -134,6 +132,16 @@ class SearchIndex:
             term: Posting(np.asarray(e, dtype=np.int32), np.asarray(w, dtype=np.float32))
             for term, (e, w) in lists.items()
         }
+
+    # --- the compact cache (bot.matching.index_cache) -------------------------------------------
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k not in ("analyzer", "correct", "spell")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        vars(self).update(state)
+        self.correct = lru_cache(maxsize=50_000)(self._correct)
+        self.spell = lru_cache(maxsize=50_000)(self._spell)
 
     # --- typo correction -------------------------------------------------------------------------
 

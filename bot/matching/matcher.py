@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 
 from bot.kb.model import KnowledgeBase
-from bot.matching.analyzer import Analyzer, Term
+from bot.matching.analyzer import Analyzer, Term, asking_sentences
+from bot.matching.calibration import Calibration, Model, load_calibration
+from bot.matching.candidates import Candidate
+from bot.matching.features import QueryFacts, features
 from bot.matching.index import SearchIndex
 from bot.matching.lexicon import load_lexicon
+from bot.matching.semantic import SemanticIndex
 
 WEAK_TERM_FACTOR = 0.5
 COVERAGE_SHARE = 0.6
@@ -19,6 +23,12 @@ CANDIDATES = 50
 # F-beta of a match text: beta < 1 values explaining the whole query over using the whole text.
 _BETA2 = 1.0
 TOP = 3
+# Candidates kept for re-ranking (segment, semantic signal) before the top is cut.
+RERANKED = 6
+# The share of a query's weight in words unknown to the base from which it is never answered outright.
+UNKNOWN_ANSWER_LIMIT = 0.5
+# An entry written for the other segment (business vs citizen) keeps this share of its score.
+OTHER_SEGMENT_FACTOR = 0.85
 
 
 class Decision(StrEnum):
@@ -39,19 +49,13 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    id: str
-    score: float
-    # The largest share of the query's weight that one question, paraphrase or keyword explains.
-    coverage: float = field(default=1.0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
 class MatchResult:
     query: str
     decision: Decision
     top: tuple[Candidate, ...] = ()
     terms: tuple[str, ...] = field(default=(), compare=False)
+    # The calibrated probability that the best entry is the right one (None under the fixed rule).
+    confidence: float | None = field(default=None, compare=False)
 
     @property
     def best(self) -> Candidate | None:
@@ -94,6 +98,26 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
     return Decision.NONE
 
 
+def calibrated_decision(
+    ranked: Sequence[Candidate], facts: QueryFacts, confidence: float, model: Model, thresholds: Thresholds
+) -> Decision:
+    """The decision from the calibrated confidence of the best entry and the model's cut-offs."""
+    if not ranked or ranked[0].score < thresholds.suggest_score:
+        return Decision.NONE  # no near-zero options padding a list
+    best = ranked[0].score
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    ambiguous = facts.ambiguous
+    clear = best - second >= thresholds.confirm_margin and not ambiguous
+    # Half the query in words the base does not know («курс доллара»): ask, never answer outright.
+    if confidence >= model.answer and clear and facts.unknown_share < UNKNOWN_ANSWER_LIMIT:
+        return Decision.ANSWER
+    if confidence >= model.confirm and clear:
+        return Decision.CONFIRM
+    if confidence >= model.suggest or (ambiguous and confidence >= model.suggest / 2):
+        return Decision.SUGGEST
+    return Decision.NONE
+
+
 def _unknown_factor(term_count: int) -> float:
     """How much words unknown to the base count against a match.
 
@@ -106,30 +130,113 @@ def _unknown_factor(term_count: int) -> float:
 
 
 class Matcher:
-    """Matches queries against one knowledge base. Build once; ``match`` does no I/O."""
+    """Matches queries against one knowledge base. Build once; ``match`` does no I/O.
+
+    With a ``calibration`` (the default) the decision comes from a fitted confidence and its cut-offs;
+    ``calibration=None`` keeps the fixed score/margin/coverage rule of ``thresholds``. With a
+    ``semantic`` index the sentence encoder's similarity re-ranks the candidates and feeds the model.
+    """
 
     def __init__(
         self,
         base: KnowledgeBase,
         thresholds: Thresholds | None = None,
         analyzer: Analyzer | None = None,
+        calibration: Calibration | bool | None = True,
+        semantic: SemanticIndex | None = None,
+        index: SearchIndex | None = None,
     ) -> None:
         self.base = base
         self.thresholds = thresholds or Thresholds()
         self.analyzer = analyzer or Analyzer(load_lexicon())
-        self.index = SearchIndex(base, self.analyzer)
+        self.index = index if index is not None else SearchIndex(base, self.analyzer)
+        self.calibration = load_calibration() if calibration is True else calibration or None
+        self.semantic = semantic
+        self._audience = {entry.id: entry.audience for entry in base.entries.values()}
 
-    def match(self, query: str, limit: int = TOP) -> MatchResult:
+    def match(self, query: str, limit: int = TOP, segment: str | None = None) -> MatchResult:
+        """Rank the entries for a message and decide; ``segment`` is the person's (citizen/business)."""
+        result = self._match_one(query, limit, segment)
+        if result.decision in (Decision.ANSWER, Decision.CONFIRM, Decision.SUGGEST):
+            several = self._several_questions(query, result, limit, segment)
+            if several is not None:
+                return several
+        return result
+
+    def observe(
+        self, query: str, limit: int = TOP, segment: str | None = None
+    ) -> tuple[list[Term], list[Candidate], QueryFacts]:
+        """The query's terms, the ranked candidates (re-ranked by segment and encoder) and its facts."""
         terms = self.analyzer.query_terms(query, self.index.correct, self.index.spell)
-        ranked = self.rank(terms, limit)
-        decision = decide(ranked, self.thresholds)
-        return MatchResult(query, decision, tuple(ranked[:limit]), tuple(t.text for t in terms))
+        ranked, facts = self._ranked(terms, max(limit, RERANKED))
+        if self.semantic is not None and ranked:
+            ranked = self.semantic.rerank(query, ranked)
+        if segment in ("citizen", "business") and ranked:
+            ranked = self._for_segment(ranked, segment)
+        return terms, ranked, facts
+
+    def _match_one(self, query: str, limit: int, segment: str | None) -> MatchResult:
+        terms, ranked, facts = self.observe(query, limit, segment)
+        decision, confidence = self._decide(ranked, facts)
+        if decision in (Decision.ANSWER, Decision.CONFIRM) and self._for_other(ranked[0].id, segment):
+            decision = Decision.SUGGEST  # never answer a citizen with a business-only entry, or back
+        return MatchResult(query, decision, tuple(ranked[:limit]), tuple(t.text for t in terms), confidence)
+
+    def _decide(self, ranked: list[Candidate], facts: QueryFacts) -> tuple[Decision, float | None]:
+        if not ranked:
+            return Decision.NONE, None
+        if self.calibration is None:
+            return decide(ranked, self.thresholds), None
+        semantic = self.semantic is not None and self.calibration.semantic is not None
+        model = self.calibration.model(semantic)
+        confidence = model.confidence(features(ranked, facts, semantic))
+        return calibrated_decision(ranked, facts, confidence, model, self.thresholds), confidence
+
+    def _for_other(self, entry_id: str, segment: str | None) -> bool:
+        """Whether an entry is meant only for the other segment than the person's."""
+        if segment not in ("citizen", "business"):
+            return False
+        return self._audience.get(entry_id) == ("business" if segment == "citizen" else "citizen")
+
+    def _for_segment(self, ranked: list[Candidate], segment: str) -> list[Candidate]:
+        """Entries meant for the other segment rank below those meant for the person's (4.6.5.7)."""
+        adjusted = [
+            replace(c, score=round(c.score * OTHER_SEGMENT_FACTOR, 1)) if self._for_other(c.id, segment) else c
+            for c in ranked
+        ]
+        adjusted.sort(key=lambda c: (-c.score, c.id))
+        return adjusted
+
+    def _several_questions(
+        self, query: str, whole: MatchResult, limit: int, segment: str | None
+    ) -> MatchResult | None:
+        """Two questions in one message, each clearly about a different entry: offer both."""
+        asking = asking_sentences(query)
+        if len(asking) < 2:
+            return None
+        found: list[Candidate] = []
+        for sentence in asking[:3]:
+            part = self._match_one(sentence, TOP, segment)
+            if part.decision not in (Decision.ANSWER, Decision.CONFIRM) or part.best is None:
+                return None
+            if all(part.best.id != c.id for c in found):
+                found.append(part.best)
+        if len(found) < 2:
+            return None
+        found.sort(key=lambda c: (-c.score, c.id))  # still best first
+        rest = [c for c in whole.top if all(c.id != f.id for f in found)]
+        top = tuple([*found, *rest][: max(limit, len(found))])
+        return MatchResult(query, Decision.SUGGEST, top, whole.terms, whole.confidence)
 
     def rank(self, terms: Sequence[Term], limit: int = TOP) -> list[Candidate]:
         """Entries by score, best first (at most ``max(limit, 3)``)."""
+        return self._ranked(terms, limit)[0]
+
+    def _ranked(self, terms: Sequence[Term], limit: int) -> tuple[list[Candidate], QueryFacts]:
         index = self.index
+        facts = QueryFacts(len(terms), 1.0)
         if not terms or index.size == 0:
-            return []
+            return [], facts
         weights: list[float] = []
         expansions: list[tuple[tuple[str, float], ...]] = []
         weak = self.analyzer.lexicon.weak
@@ -145,7 +252,9 @@ class Matcher:
             weights.append(term.weight * idf)
         total = sum(weights)
         if total <= 0 or not any(expansions):
-            return []
+            return [], facts
+        unknown = sum(w for w, found in zip(weights, expansions, strict=True) if not found)
+        facts = QueryFacts(len(terms), unknown / total, *self._spread(expansions))
 
         coverage = np.zeros(index.size, dtype=np.float32)
         for weight, found in zip(weights, expansions, strict=True):
@@ -160,7 +269,7 @@ class Matcher:
 
         count = int(np.count_nonzero(coverage))
         if count == 0:
-            return []
+            return [], facts
         k = min(CANDIDATES, count)
         picked = np.argpartition(-coverage, k - 1)[:k] if count > k else np.flatnonzero(coverage)
         order = sorted(picked.tolist(), key=lambda n: -float(coverage[n]))
@@ -182,13 +291,27 @@ class Matcher:
                 break
             best_text, explained, own = self._texts_match(number, shares, hits_by_term)
             score = 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * best_text)
-            scored.append(Candidate(index.ids[number], round(score, 1), round((own + explained) / 2, 3)))
+            scored.append(
+                Candidate(index.ids[number], round(score, 1), round((own + explained) / 2, 3), round(cov, 3))
+            )
             if len(scored) >= keep:
                 scored.sort(key=lambda c: (-c.score, c.id))
                 del scored[keep:]
                 floor = scored[-1].score
         scored.sort(key=lambda c: (-c.score, c.id))
-        return scored[:keep]
+        return scored[:keep], facts
+
+    def _spread(self, expansions: list[tuple[tuple[str, float], ...]]) -> tuple[int, int]:
+        """Entries naming / mentioning the one word of a one-word query (0, 0 for longer queries)."""
+        if len(expansions) != 1:
+            return 0, 0
+        named: set[int] = set()
+        mentioned: set[int] = set()
+        for base_term, _ in expansions[0]:
+            posting = self.index.postings[base_term]
+            mentioned.update(posting.entries.tolist())
+            named.update(posting.entries[posting.weights >= 1.0].tolist())
+        return len(named), len(mentioned)
 
     def _texts_match(
         self, number: int, shares: list[float], hits_by_term: dict[str, list[tuple[int, float]]]

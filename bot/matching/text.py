@@ -26,12 +26,22 @@ MAX_QUERY_CHARS = 2000
 
 
 def clean(text: str) -> str:
-    """Lower-case, NFKC, ё→е, control and invisible characters removed, length bounded."""
-    if len(text) > MAX_QUERY_CHARS * 4:
-        text = text[: MAX_QUERY_CHARS * 4]
+    """Lower-case, NFKC, ё→е, control and invisible characters removed, length bounded.
+
+    A message longer than ``MAX_QUERY_CHARS`` keeps its opening and, most of all, its end, where people
+    put the question after telling their story; a line break marks the cut.
+    """
+    text = _bounded(text, MAX_QUERY_CHARS * 4)
     text = _INVISIBLE.sub(" ", unicodedata.normalize("NFKC", text))
     text = text.lower().replace("ё", "е")
-    return text[:MAX_QUERY_CHARS]
+    return _bounded(text, MAX_QUERY_CHARS)
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    return text[:head] + "\n" + text[len(text) - (limit - head - 1) :]
 
 
 def words(text: str) -> list[str]:
@@ -90,3 +100,77 @@ def fix_layout(text: str, is_russian_word: Callable[[str], bool]) -> str:
 
 def _letters(token: str) -> str:
     return "".join(_WORD.findall(token))
+
+
+# Russian typed in Latin letters («kak pomenyat pasport»): each Latin spelling and what it may stand for,
+# the longest first. Alternatives are tried in order and the first Russian word wins.
+_TRANSLIT: dict[str, tuple[str, ...]] = {
+    "shch": ("щ",), "tsya": ("ться", "тся"), "sch": ("щ", "сх"), "zh": ("ж",), "kh": ("х",), "ch": ("ч",), "sh": ("ш",),
+    "ts": ("ц", "тс"), "tz": ("ц",), "yu": ("ю",), "ju": ("ю",), "iu": ("ю",), "ya": ("я",), "ja": ("я",),
+    "ia": ("я", "иа"), "yo": ("е",), "jo": ("е",), "ye": ("е", "ые"), "je": ("е",), "iy": ("ий",), "yy": ("ый",),
+    "ey": ("ей",), "oy": ("ой",), "ay": ("ай",), "uy": ("уй",), "y": ("ы", "й", "ь"), "e": ("е", "э"),
+    "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",), "z": ("з",), "i": ("и", "ы"),
+    "j": ("й",), "k": ("к",), "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",), "p": ("п",), "r": ("р",),
+    "s": ("с",), "t": ("т",), "u": ("у",), "f": ("ф",), "h": ("х",), "c": ("ц", "к"), "x": ("кс",),
+    "q": ("к",), "'": ("ь",),
+}
+_TRANSLIT_LONGEST = max(len(k) for k in _TRANSLIT)
+_MAX_READINGS = 64
+_LATIN_WORD = re.compile(r"[a-z']+")
+
+
+def transliterations(token: str) -> list[str]:
+    """Cyrillic readings of a Latin-typed Russian word, most usual first (a bounded number)."""
+    # readings[i]: the readings of token[:i], built left to right over every way to cut the spelling.
+    readings: list[list[str]] = [[] for _ in range(len(token) + 1)]
+    readings[0] = [""]
+    for position in range(len(token)):
+        if not readings[position]:
+            continue
+        for size in range(min(_TRANSLIT_LONGEST, len(token) - position), 0, -1):
+            letters = _TRANSLIT.get(token[position : position + size])
+            if letters is None:
+                continue
+            target = readings[position + size]
+            for reading in readings[position]:
+                for letter in letters:
+                    if len(target) < _MAX_READINGS:
+                        target.append(reading + letter)
+    out = list(dict.fromkeys(readings[-1]))
+    # An infinitive's soft sign is usually left out: «pomenyat», «otkryt» = поменять, открыть.
+    return [r + "ь" for r in out if r.endswith("т")] + out
+
+
+def fix_translit(text: str, is_russian_word: Callable[[str], bool]) -> str:
+    """Read Russian written in Latin letters («gde poluchit snils» → «где получит снилс»).
+
+    Runs after ``fix_layout``: a Latin word is replaced by its first reading that is a Russian word (three
+    letters or more). In a message with no Cyrillic, when most Latin words read as Russian, the rest are
+    replaced by their most usual reading too (abbreviations like «snils»).
+    """
+    if not _LATIN.search(text):
+        return text
+    spans = [(m.start(), m.group()) for m in _LATIN_WORD.finditer(text)]
+    words_only = [(start, token) for start, token in spans if len(token.strip("'")) > 1]
+    found: dict[int, str] = {}
+    for start, token in words_only:
+        for reading in transliterations(token):
+            if len(reading) >= 3 and is_russian_word(reading):
+                found[start] = reading
+                break
+    if not found:
+        return text
+    convert_all = len(found) * 2 > len(words_only) and not _CYRILLIC.search(text)
+    out: list[str] = []
+    last = 0
+    for start, token in spans:
+        reading = found.get(start)
+        if reading is None and convert_all:
+            readings = transliterations(token)
+            reading = readings[0] if readings else None
+        if reading is not None:
+            out.append(text[last:start])
+            out.append(reading)
+            last = start + len(token)
+    out.append(text[last:])
+    return "".join(out)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.reports.document import CHANNEL_NAMES, EASE_LABELS, SATISFACTION_LABELS
 from bot.reports.metrics import Report, Scale, percent
@@ -54,6 +55,7 @@ def _scale(scale: Scale, labels: dict[int, str], title: str) -> Figure | None:
     bars = ax.bar(names, counts, color=[SCALE_COLOURS[v] for v in order])
     ax.bar_label(bars, labels=[f"{(percent(c, scale.total) or 0):.0f} %" for c in counts], padding=2)
     ax.set_ylabel("оценок")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no «2,5 оценки» ticks
     ax.set_title(title, loc="left", fontsize=10)
     ax.margins(y=0.2)
     return fig
@@ -80,6 +82,7 @@ def weeks(report: Report) -> Figure | None:
     labels = [w.start.strftime("%d.%m") for w in report.weeks]
     ax.bar(labels, [w.questions for w in report.weeks], color="#c9d9ee", label="вопросов")
     ax.set_ylabel("вопросов в неделю")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     right = ax.twinx()
     right.spines["right"].set_visible(True)
     right.plot(labels, [percent(w.answered, w.questions) for w in report.weeks], color=ORANGE, marker="o",
@@ -102,6 +105,7 @@ def channels(report: Report) -> Figure | None:
     bars = ax.barh(names, [g.questions for g in report.by_channel][::-1], color=BLUE)
     ax.bar_label(bars, padding=3)
     ax.set_xlabel("вопросов")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(x=0.15)
     return fig
 

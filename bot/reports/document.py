@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.plural import plural, times
 from bot.reports.metrics import Report, Scale, percent
 from bot.reports.stars import star_text
 from bot.reports.unanswered import REASONS, reasons_text
@@ -16,11 +17,16 @@ from bot.reports.unanswered import REASONS, reasons_text
 NO_DATA = "нет данных"
 EASE_LABELS = {4: "Легко", 3: "Скорее легко", 2: "Скорее сложно", 1: "Сложно"}
 SATISFACTION_LABELS = {4: "Удовлетворён", 3: "Скорее удовлетворён", 2: "Скорее не удовлетворён", 1: "Не удовлетворён"}
-CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "Консоль"}
+CHANNEL_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "max": "MAX", "console": "Консоль"}
 DECISION_NAMES = {
     "answer": "ответ сразу", "confirm": "уточнение «Вы имели в виду…?»", "suggest": "три варианта",
     "none": "ничего не найдено",
 }
+MIN_RATINGS_FOR_STARS = 30  # default of reports.min_ratings_for_stars
+SCORE_NOTE = (
+    "В скобках у ближайшей статьи — её сходство с вопросом по шкале от 0 до 100, как его считает бот: от 65 и выше "
+    "бот обычно отвечает сразу, ниже 25 — статья почти не связана с вопросом."
+)
 STAR_LEGEND = (
     "Звёзды по таблице 1 стандарта «Государство для бизнеса»: более 50 % оценок «Легко» и «Скорее легко» — "
     "1 звезда, более 60 % — 2, более 70 % — 3, более 80 % — 4, более 90 % — 5."
@@ -68,13 +74,33 @@ def _scale_table(scale: Scale, labels: dict[int, str]) -> Table:
     return Table(["Оценка", "Ответов", "Доля"], rows)
 
 
-def _scale_line(scale: Scale, what: str) -> str:
+def ratings(count: int) -> str:
+    return plural(count, "оценка", "оценки", "оценок")
+
+
+def scale_stars(scale: Scale, min_ratings: int) -> str:
+    """The stars of a scale, or why there are none yet: too few ratings make stars meaningless."""
+    if not scale.total:
+        return star_text(None)
+    if scale.total < min_ratings:
+        return f"звёзды не присваиваются: {ratings(scale.total)}, нужно не меньше {min_ratings}"
+    return star_text(scale.stars)
+
+
+def _scale_line(scale: Scale, what: str, min_ratings: int) -> str:
     if not scale.total:
         return f"{what}: {NO_DATA}."
-    return f"{what}: **{pct(scale.share)}** из {scale.total} оценок — {star_text(scale.stars)}."
+    share = pct(scale.share)
+    return f"{what}: **{share}**, всего {ratings(scale.total)} — {scale_stars(scale, min_ratings)}."
 
 
-def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry_limit: int = 15) -> Document:
+def build(
+    report: Report,
+    generated: datetime,
+    unanswered_limit: int = 10,
+    entry_limit: int = 15,
+    min_ratings: int = MIN_RATINGS_FOR_STARS,
+) -> Document:
     r = report
     sections: list[Section] = []
 
@@ -87,30 +113,52 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
         ["Передано оператору", of(r.escalated, r.questions)],
         ["Ответы из меню тем и связанных вопросов", str(r.menu_answers)],
         ["Лёгкость решения: «Легко» и «Скорее легко»",
-         f"{pct(r.ease.share)} ({r.ease.total} оценок) — {star_text(r.ease.stars)}"],
+         f"{pct(r.ease.share)} ({ratings(r.ease.total)}) — {scale_stars(r.ease, min_ratings)}"],
         ["Удовлетворённость: «Удовлетворён» и «Скорее удовлетворён»",
-         f"{pct(r.satisfaction.share)} ({r.satisfaction.total} оценок) — {star_text(r.satisfaction.stars)}"],
+         f"{pct(r.satisfaction.share)} ({ratings(r.satisfaction.total)}) — "
+         f"{scale_stars(r.satisfaction, min_ratings)}"],
     ]))
+    summary.notes.append(
+        "«Бот ответил» — вопросы, на которые бот дал ответ из базы: сразу, после уточнения «Вы имели в виду…?» "
+        "или когда человек выбрал один из предложенных вариантов (разбивка — в разделе «Решение бота»)."
+    )
     summary.charts.append("outcomes")
     sections.append(summary)
 
     volume = Section("Обращения по каналам и сегментам")
+    total_row = ["Всего", str(r.questions), str(r.people)]
     volume.tables.append(Table(["Канал", "Вопросов", "Людей"], [
-        [CHANNEL_NAMES.get(g.name, g.name), str(g.questions), str(g.people)] for g in r.by_channel
+        *([CHANNEL_NAMES.get(g.name, g.name), str(g.questions), str(g.people)] for g in r.by_channel), total_row,
     ]))
     volume.tables.append(Table(["Сегмент", "Вопросов", "Людей"], [
-        [g.name, str(g.questions), str(g.people)] for g in r.by_segment
+        *([g.name, str(g.questions), str(g.people)] for g in r.by_segment), total_row,
     ]))
-    volume.tables.append(Table(["Решение бота", "Вопросов"], [
-        [DECISION_NAMES.get(k, k), of(v, r.questions)] for k, v in r.decisions.items()
+    if r.channel_people_sum > r.people:
+        volume.notes.append(
+            f"Людей по каналам в сумме {r.channel_people_sum}, а всего {r.people}: человек, писавший в нескольких "
+            "каналах, учтён в каждом из них, а во «Всего» — один раз."
+        )
+    if r.segment_people_sum > r.people:
+        volume.notes.append(
+            f"Людей по сегментам в сумме {r.segment_people_sum}, а всего {r.people}: человек, сменивший сегмент "
+            "за период, учтён в каждом из своих сегментов, а во «Всего» — один раз."
+        )
+    volume.tables.append(Table(["Решение бота", "Вопросов", "Из них бот ответил"], [
+        *([DECISION_NAMES.get(k, k), of(v, r.questions), str(r.answered_by_decision.get(k, 0))]
+          for k, v in r.decisions.items()),
+        ["Всего", str(r.questions), str(r.answered)],
     ]))
+    volume.notes.append(
+        "Каждый вопрос учтён один раз, по первому решению бота. «Из них бот ответил»: при уточнении — человек "
+        "подтвердил статью, при трёх вариантах — выбрал один из них."
+    )
     volume.paragraphs.append(
-        f"Оператора позвали {r.operator_requests} раз; бот сам предложил оператора {r.operator_offers} раз."
+        f"Оператора позвали {times(r.operator_requests)}; бот сам предложил оператора {times(r.operator_offers)}."
     )
     sections.append(volume)
 
     ease = Section("Лёгкость решения вопроса")
-    ease.paragraphs.append(_scale_line(r.ease, "«Легко» и «Скорее легко»"))
+    ease.paragraphs.append(_scale_line(r.ease, "«Легко» и «Скорее легко»", min_ratings))
     if r.ease.total:
         ease.tables.append(_scale_table(r.ease, EASE_LABELS))
         ease.charts.append("ease")
@@ -118,19 +166,22 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
     sections.append(ease)
 
     satisfaction = Section("Удовлетворённость")
-    satisfaction.paragraphs.append(_scale_line(r.satisfaction, "«Удовлетворён» и «Скорее удовлетворён»"))
+    satisfaction.paragraphs.append(
+        _scale_line(r.satisfaction, "«Удовлетворён» и «Скорее удовлетворён»", min_ratings)
+    )
     if r.satisfaction.total:
         satisfaction.tables.append(_scale_table(r.satisfaction, SATISFACTION_LABELS))
         satisfaction.charts.append("satisfaction")
     if r.five is not None:
         satisfaction.paragraphs.append(
-            f"Оценки от 1 до 5: {r.five.total}, средняя {num(r.five.mean, 2)}."
+            f"Оценки от 1 до 5: {ratings(r.five.total)}, средняя {num(r.five.mean, 2)}."
         )
     else:
         satisfaction.paragraphs.append(f"Оценки от 1 до 5: {NO_DATA}.")
     if r.nps is not None:
         satisfaction.paragraphs.append(
-            f"NPS: **{num(r.nps.score)}** ({r.nps.total} ответов: промоутеров {r.nps.promoters}, "
+            f"NPS: **{num(r.nps.score)}** ({plural(r.nps.total, 'ответ', 'ответа', 'ответов')}: "
+            f"промоутеров {r.nps.promoters}, "
             f"нейтральных {r.nps.passives}, критиков {r.nps.detractors})."
         )
     else:
@@ -166,7 +217,8 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
     if r.unanswered:
         first = f" Самые частые {unanswered_limit}:" if len(r.unanswered) > unanswered_limit else ""
         missing.paragraphs.append(
-            f"Всего {r.unanswered_total} вопросов без хорошего ответа; групп похожих вопросов: "
+            f"Всего {plural(r.unanswered_total, 'вопрос', 'вопроса', 'вопросов')} без хорошего ответа; "
+            "групп похожих вопросов: "
             f"{len(r.unanswered)}.{first} Тексты групп для работы: python -m bot report unanswered --xlsx FILE."
         )
         missing.tables.append(Table(["Типичный вопрос", "Людей", "Вопросов", "Почему", "Ближайшая статья"], [
@@ -174,11 +226,12 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
              f"{c.nearest.question} ({num(c.nearest.score)})" if c.nearest else "—"]
             for c in r.unanswered[:unanswered_limit]
         ]))
+        missing.notes.append(SCORE_NOTE)
     else:
         missing.paragraphs.append(f"Тексты вопросов без ответа: {NO_DATA}.")
     if r.no_pick:
         missing.notes.append(
-            f"Кроме того, {sum(g.count for g in r.no_pick)} раз предложенные варианты не выбрали "
+            f"Кроме того, {times(sum(g.count for g in r.no_pick))} предложенные варианты не выбрали "
             f"({REASONS['suggest']}); текст таких вопросов не хранится."
         )
     sections.append(missing)
@@ -231,16 +284,20 @@ def build(report: Report, generated: datetime, unanswered_limit: int = 10, entry
     )
 
 
-def build_public(report: Report, generated: datetime, organisation: str = "") -> Document:
-    """The public summary (principle of openness): satisfaction, ease and stars only."""
+def build_public(
+    report: Report, generated: datetime, organisation: str = "", min_ratings: int = MIN_RATINGS_FOR_STARS
+) -> Document:
+    """The public summary (principle of openness): satisfaction, ease and stars only; stars only from
+    ``min_ratings`` ratings up, always beside the number of ratings."""
     r = report
     rows = [
         ["Вопросов задано", str(r.questions)],
         ["Бот ответил", pct(r.answered_share)],
-        ["«Легко» и «Скорее легко»", f"{pct(r.ease.share)} из {r.ease.total} оценок"],
-        ["Уровень по стандарту (лёгкость)", star_text(r.ease.stars)],
-        ["«Удовлетворён» и «Скорее удовлетворён»", f"{pct(r.satisfaction.share)} из {r.satisfaction.total} оценок"],
-        ["Уровень по стандарту (удовлетворённость)", star_text(r.satisfaction.stars)],
+        ["«Легко» и «Скорее легко»", f"{pct(r.ease.share)}, всего {ratings(r.ease.total)}"],
+        ["Уровень по стандарту (лёгкость)", scale_stars(r.ease, min_ratings)],
+        ["«Удовлетворён» и «Скорее удовлетворён»",
+         f"{pct(r.satisfaction.share)}, всего {ratings(r.satisfaction.total)}"],
+        ["Уровень по стандарту (удовлетворённость)", scale_stars(r.satisfaction, min_ratings)],
     ]
     body = Section("Удовлетворённость клиентов", tables=[Table(["Показатель", "Значение"], rows)])
     body.paragraphs.append(STAR_LEGEND)

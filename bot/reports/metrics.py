@@ -180,7 +180,8 @@ class Report:
     people: int = 0
     by_channel: list[Group] = field(default_factory=list)
     by_segment: list[Group] = field(default_factory=list)
-    decisions: dict[str, int] = field(default_factory=dict)
+    decisions: dict[str, int] = field(default_factory=dict)  # each question once, by the bot's first decision
+    answered_by_decision: dict[str, int] = field(default_factory=dict)  # of those, answered in the end
     answered: int = 0
     resolved: int = 0
     not_helped: int = 0
@@ -200,6 +201,16 @@ class Report:
     unanswered: list[QuestionCluster] = field(default_factory=list)  # filled by the caller
     unanswered_total: int = 0
     no_pick: list[NoPickGroup] = field(default_factory=list)
+
+    @property
+    def channel_people_sum(self) -> int:
+        """People summed over channels: more than ``people`` when someone wrote in several channels."""
+        return sum(g.people for g in self.by_channel)
+
+    @property
+    def segment_people_sum(self) -> int:
+        """People summed over segments: more than ``people`` when someone changed their segment."""
+        return sum(g.people for g in self.by_segment)
 
     @property
     def answered_share(self) -> float | None:
@@ -272,7 +283,6 @@ def compute_report(
         week_people[week].add(event.person)
         kind = event.kind
         if kind == "request":
-            decisions[event.decision or "none"] += 1
             if event.request and event.request not in question_of:
                 question_of[event.request] = event
         elif kind == "answer" and event.entry:
@@ -317,7 +327,13 @@ def compute_report(
     report.answered = len(answered & questions)
     report.resolved = len(resolved & questions)
     report.escalated = len(escalated & questions)
+    answered_by: Counter[str] = Counter()
+    for request, event in question_of.items():
+        decisions[event.decision or "none"] += 1
+        if request in answered:
+            answered_by[event.decision or "none"] += 1
     report.decisions = dict(sorted(decisions.items()))
+    report.answered_by_decision = {k: answered_by.get(k, 0) for k in report.decisions}
 
     by_channel: Counter[str] = Counter(e.channel for e in question_of.values())
     report.by_channel = sorted(

@@ -40,7 +40,7 @@ COMMANDS = [
     BotCommand(command="settings", description="Уведомления и подписки"),
     BotCommand(command="reminders", description="Мои напоминания"),
     BotCommand(command="stop", description="Отключить все уведомления"),
-    BotCommand(command="link", description="Связать чаты в Telegram и VK"),
+    BotCommand(command="link", description="Связать чаты в Telegram, VK и MAX"),
     BotCommand(command="help", description="Как пользоваться ботом"),
     BotCommand(command="forget", description="Удалить мои данные"),
 ]

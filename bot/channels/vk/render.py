@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.vk.inbound import PAYLOAD_KEY, ClientCaps
-from bot.dialogue.markup import split, to_plain
+from bot.dialogue.markup import readable_url, split, to_plain
 from bot.dialogue.messages import Button, Outgoing
 
 MAX_TEXT = 4096  # characters of one message
@@ -78,7 +78,7 @@ def layout(message: Outgoing, caps: ClientCaps) -> tuple[str, dict[str, Any] | N
                 if caps.open_link:
                     cells.append({"action": {"type": "open_link", "link": button.url, "label": label(button.text)}})
                 else:
-                    extra_lines.append(f"{button.text}: {button.url}")
+                    extra_lines.append(f"{button.text}: {readable_url(button.url)}")
             elif button.payload and len(payload(button)) <= 255:
                 cells.append(_action(button, label(button.text), kind))
                 actions.append(button)
@@ -90,7 +90,7 @@ def layout(message: Outgoing, caps: ClientCaps) -> tuple[str, dict[str, Any] | N
     if rows and not _fits(rows, limits):
         # a numbered list in the text, number buttons below (links are spelled out)
         extra_lines = [f"{i}. {b.text}" for i, b in enumerate(actions, 1)] + [
-            f"{b.text}: {b.url}" for row in message.buttons for b in row if b.url
+            f"{b.text}: {readable_url(b.url)}" for row in message.buttons for b in row if b.url
         ]
         numbered = [_action(b, str(i), kind) for i, b in enumerate(actions[: limits.buttons], 1)]
         rows = [numbered[i : i + PER_ROW] for i in range(0, len(numbered), PER_ROW)][: limits.rows]

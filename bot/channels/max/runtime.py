@@ -1,0 +1,152 @@
+"""Starting and stopping the MAX channel inside the bot process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.app import App
+from bot.channels.background import wind_down
+from bot.channels.max import files
+from bot.channels.max.api import MaxAPI, MaxError, MaxUnavailable
+from bot.channels.max.channel import OTHER_REQUESTS, MaxChannel
+from bot.channels.max.inbound import CHANNEL, UPDATE_TYPES
+from bot.channels.max.polling import MaxPoller
+from bot.channels.max.transport import MaxTransport
+from bot.channels.max.webhook import WebhookServer, build_app
+from bot.config import MaxSection
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
+from bot.delivery.outbox import Envelope
+from bot.delivery.sender import Sender
+from bot.handoff.files import FileRef
+from bot.notify.jobs import consent_gate
+
+log = logging.getLogger(__name__)
+
+
+class MaxSetupError(Exception):
+    """The token or the platform cannot be used; the message says what to fix."""
+
+
+def make_api(section: MaxSection) -> MaxAPI:
+    assert section.token is not None
+    return MaxAPI(section.token.get_secret_value(), section.api_url, section.request_timeout)
+
+
+def rate_limits(section: MaxSection) -> RateLimits:
+    """The section's limits; the bot writes to people only, so the group budget (a "chat" that is every
+    request other than a message) is the overall one."""
+    limits = section.limits
+    return RateLimits(limits.per_second, limits.chat_burst, limits.chat_per_second, limits.per_second * 60)
+
+
+def is_other_request(key: str) -> bool:
+    return key == OTHER_REQUESTS
+
+
+async def whoami(api: MaxAPI) -> str:
+    """The bot's name on MAX (GET /me); a clear error when the token is refused."""
+    try:
+        me = await api.me()
+    except MaxError as exc:
+        if exc.status == 401:
+            raise MaxSetupError(
+                "MAX did not accept the token (BOT_MAX__TOKEN): copy it from the bot's page on the MAX "
+                "partner platform (docs/max.md)."
+            ) from None
+        raise MaxSetupError(f"MAX answered GET /me with {exc.status} {exc.code}") from None
+    except MaxUnavailable as exc:
+        raise MaxSetupError(f"MAX is unreachable at max.api_url ({exc})") from None
+    name = me.get("username") or me.get("name") or me.get("user_id")
+    return str(name or "?")
+
+
+async def switch_to_polling(api: MaxAPI) -> None:
+    """GET /updates gives nothing while a webhook subscription exists: remove those (they are this
+    bot's own, left by an earlier webhook deployment)."""
+    try:
+        for subscription in await api.subscriptions():
+            url = subscription.get("url")
+            if isinstance(url, str):
+                log.warning("Removing the MAX webhook subscription %s to poll for updates instead", url)
+                await api.unsubscribe(url)
+    except (MaxError, MaxUnavailable) as exc:
+        log.warning("Could not check MAX's webhook subscriptions (%s); polling anyway", exc)
+
+
+@dataclass
+class MaxRuntime:
+    api: MaxAPI
+    channel: MaxChannel
+    sender: Sender
+    name: str
+    poller: MaxPoller | None = None
+    server: WebhookServer | None = None
+    port: int | None = None
+    tasks: tuple[asyncio.Task[None], ...] = ()
+    budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
+
+    @classmethod
+    async def start(cls, app: App, section: MaxSection, api: MaxAPI | None = None) -> MaxRuntime:
+        api = api or make_api(section)
+        try:
+            name = await whoami(api)
+            if section.mode == "polling":
+                await switch_to_polling(api)
+        except BaseException:
+            await api.close()
+            raise
+        limiter = Limiter(rate_limits(section), is_other_request)
+        transport = MaxTransport(api, app.file_sources)
+        handoff = app.handoff
+        if handoff is not None:  # operators' photos and documents reach MAX people through uploads
+            handoff.file_targets[CHANNEL] = files.KINDS
+
+            async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
+                if "case" in envelope.extra:
+                    await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
+
+            transport.on_files_lost = tell_operators
+        sender = Sender(app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db))
+        channel = MaxChannel(app, api, sender, limiter)
+        sender.on_blocked = channel.on_blocked
+        app.add_sender(sender.wake)
+        runtime = cls(api, channel, sender, name)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
+        pump = asyncio.create_task(sender.run(), name="max-outbox")
+        if section.mode == "polling":
+            runtime.poller = MaxPoller(api, channel, section.polling_timeout)
+            runtime.tasks = (pump, asyncio.create_task(runtime.poller.run(), name="max-polling"))
+            log.info("MAX bot %s is polling for updates", name)
+            return runtime
+        hook = section.webhook
+        assert hook.secret is not None
+        secret = hook.secret.get_secret_value()
+        runtime.tasks = (pump,)
+        try:
+            runtime.server = WebhookServer(build_app(channel, hook.path, secret), hook.listen, hook.port)
+            runtime.port = await runtime.server.start()
+            await api.subscribe(hook.url, secret, UPDATE_TYPES)
+        except (MaxError, MaxUnavailable, OSError) as exc:
+            await runtime.stop()
+            raise MaxSetupError(f"Could not subscribe MAX's webhook to {hook.url} ({exc})") from None
+        log.info("MAX bot %s receives updates at %s (port %s)", name, hook.url, runtime.port)
+        return runtime
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
+        if self.poller is not None:
+            self.poller.stop()
+        if self.server is not None:
+            await self.server.stop()
+        await wind_down(self.tasks, "max-polling")
+        await self.channel.drain()
+        await self.sender.close()
+        if self.budget is not None:
+            await self.budget.stop()
+        handoff = self.channel.app.handoff
+        if handoff is not None:
+            handoff.file_targets.pop(CHANNEL, None)
+        await self.api.close()

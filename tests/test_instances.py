@@ -204,7 +204,11 @@ async def test_a_sending_instance_that_stops_leaves_the_whole_budget_to_the_othe
         await budgets[1].stop()
         assert await budgets[0].renew() == 1 and limiters[0].shares == 1
         await budgets[1].start()
-        clock.advance(seconds=10)  # "b" died: its lease was not renewed
+        assert await budgets[0].renew() == 2
+        task = budgets[1]._task
+        assert task is not None
+        task.cancel()  # "b" dies: its lease is no longer renewed…
+        clock.advance(seconds=10)  # …and expires
         assert await budgets[0].renew() == 1
     finally:
         for budget in budgets:

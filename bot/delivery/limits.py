@@ -96,10 +96,12 @@ class Limiter:
         for key in [k for k in self._chats if self.is_group(k)]:
             del self._chats[key]  # made again at the new rate
 
-    def hold(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (a new instance waits until the others have made room)."""
+    def close(self) -> None:
+        """Send nothing until ``open`` (a new instance waits until the others have made room)."""
         self._open.clear()
-        asyncio.get_running_loop().call_later(seconds, self._open.set)
+
+    def open(self) -> None:
+        self._open.set()
 
     def _chat(self, recipient: str) -> AsyncLimiter:
         found = self._chats.get(recipient)
@@ -146,14 +148,15 @@ class SharedBudget:
     """Keeps ``limiter`` at its share of the channel's budget while this instance sends.
 
     Every ``refresh`` seconds the instance renews its lease ``senders:<channel>:<instance>`` (for
-    ``ttl`` seconds) and counts the live ones. A newcomer that finds others sending holds its
-    sends until they have counted it and their last second of sends has passed; an instance that
-    stops gives its lease up, one that dies is no longer counted after ``ttl``.
+    ``ttl`` seconds), counts the live ones and records in its lease how many it counted. A newcomer
+    that finds others sending holds its sends until every other instance has recorded the new count
+    (so has taken its smaller share) and their last window of sends has passed. An instance that stops
+    gives its lease up; one that dies is no longer counted after ``ttl``.
     """
 
     def __init__(
         self, db: Database, limiter: Limiter, channel: str, instance: str, clock: Clock,
-        refresh: float = 1.0, ttl: float = 5.0,
+        refresh: float = 1.0, ttl: float = 5.0, join_timeout: float = 15.0,
     ) -> None:
         self.db = db
         self.limiter = limiter
@@ -163,27 +166,58 @@ class SharedBudget:
         self.clock = clock
         self.refresh = refresh
         self.ttl = timedelta(seconds=ttl)
+        self.join_timeout = join_timeout
         self._task: asyncio.Task[None] | None = None
+
+    async def _renew(self) -> tuple[int, bool]:
+        """Renew this lease, take the share; (instances sending, whether all others counted as many)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            # one instance at a time counts (two newcomers must not both find themselves alone)
+            await leases.serialize(conn, self.prefix)
+            await leases.put(conn, self.name, "0", now + self.ttl)
+            others = [
+                (name, seen) for name, seen in await leases.live(conn, self.prefix, now) if name != self.name
+            ]
+            live = len(others) + 1
+            await leases.put(conn, self.name, str(live), now + self.ttl)
+        self.limiter.set_shares(live)
+        agreed = all(seen.isdigit() and int(seen) >= live for _, seen in others)
+        return live, agreed
 
     async def renew(self) -> int:
         """Renew this instance's lease and take its share; how many instances send."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            await leases.acquire(conn, self.name, self.instance, now, self.ttl)
-            live = len(await leases.live_names(conn, self.prefix, now))
-        self.limiter.set_shares(live)
-        return live
+        return (await self._renew())[0]
 
     async def start(self) -> None:
-        if await self.renew() > 1:
-            self.limiter.hold(self.refresh + 1.5)
-        self._task = asyncio.create_task(self._run(), name=f"{self.name}-budget")
+        live, agreed = await self._renew()
+        if live > 1 and not agreed:
+            self.limiter.close()
+            self._task = asyncio.create_task(self._join(), name=f"{self.name}-join")
+        else:
+            self._task = asyncio.create_task(self._run(), name=f"{self.name}-budget")
+
+    async def _join(self) -> None:
+        """Wait until the others have taken their smaller shares, then send; then renew as usual."""
+        deadline = time.monotonic() + self.join_timeout
+        try:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(min(0.2, self.refresh))
+                try:
+                    if (await self._renew())[1]:
+                        break
+                except Exception as exc:
+                    log.warning("Could not read the other instances' budgets (%s); trying again", exc)
+            await asyncio.sleep(1.1)  # the others' last second of sends at their old share
+        finally:
+            self.limiter.open()
+        await self._run()
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.refresh)
             try:
-                await self.renew()
+                await self._renew()
             except Exception as exc:  # the database is away: keep the last share, try again
                 log.warning("Could not renew the sending budget's lease (%s); trying again", exc)
 
@@ -194,6 +228,6 @@ class SharedBudget:
                 await self._task
         try:
             async with self.db.transaction() as conn:
-                await leases.release(conn, self.name, self.instance)
+                await leases.release_name(conn, self.name)
         except Exception as exc:
             log.warning("Could not give the sending budget's lease up (%s); it expires by itself", exc)

@@ -14,9 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.privacy import Pseudonyms, load_salt
-from bot.analytics.recorder import EventRecorder, purge_expired_texts
+from bot.analytics.recorder import EventRecorder, popular_entries, purge_expired_texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.dialogue.about import AboutBot
+from bot.dialogue.contacts import Contacts
+from bot.dialogue.emergency import SafetyNumbers
 from bot.dialogue.logic import case_rating_ref
 from bot.dialogue.service import Branding, DialogueService
 from bot.dialogue.texts import Texts
@@ -29,6 +32,7 @@ from bot.kb.live import LiveKnowledge, Snapshot
 from bot.notify.desk import NotifyDesk
 from bot.notify.rating import schedule_rating_invitation
 from bot.notify.reminders import remindable
+from bot.people import erasure
 from bot.storage import Database, upgrade
 from bot.storage.models import KBEntryTitle, KBVersion
 
@@ -77,11 +81,11 @@ class App:
             recorder = EventRecorder(
                 Pseudonyms(salt), timedelta(days=settings.analytics.unanswered_retention_days)
             )
-            branding = Branding(settings.bot.name, settings.bot.organisation, settings.bot.privacy_policy_url)
+            branding = conversation_branding(settings)
             section = settings.notifications
             desk = NotifyDesk(section, settings.bot.timezone, knowledge, recorder, settings.bot.privacy_policy_url)
             dialogue = DialogueService(
-                db, knowledge, texts, recorder, handoff or NoOperators(texts), clock, branding,
+                db, knowledge, texts, recorder, handoff or NoOperators(texts, branding.contacts), clock, branding,
                 notify=desk,
                 remindable=partial(remindable, entry_ids=tuple(section.reminder_entries),
                                    words=tuple(section.reminder_words)),
@@ -95,7 +99,7 @@ class App:
                 rating_delay = timedelta(hours=section.rating_delay_hours)
 
                 async def invite_to_rate(conn: AsyncConnection, case: Case, now: datetime) -> None:
-                    if case.person_id is not None:
+                    if case.person_id is not None and case.first_response_at is not None:  # an operator replied
                         await schedule_rating_invitation(
                             conn, person_id=case.person_id, case_ref=case_rating_ref(case.id), closed_at=now,
                             delay=rating_delay,
@@ -104,6 +108,7 @@ class App:
                 desk_service.on_closed.append(invite_to_rate)
             app = cls(settings, db, knowledge, dialogue, texts, clock, recorder)
             await app.record_kb_version(knowledge.current)
+            await app.refresh_popular()
             await app.purge_expired()
         except BaseException:
             await db.dispose()
@@ -131,11 +136,23 @@ class App:
         except IntegrityError:
             log.debug("Base version %s was recorded by another instance at the same moment", base.checksum)
 
+    async def refresh_popular(self) -> None:
+        """The entries people were answered with most in the last 90 days: examples in the bot's hints."""
+        async with self.db.read() as conn:
+            self.dialogue.popular = await popular_entries(conn, self.clock.now() - timedelta(days=90))
+
     async def purge_expired(self) -> int:
+        now = self.clock.now()
+        privacy = self.settings.privacy
         async with self.db.transaction() as conn:
-            purged = await purge_expired_texts(conn, self.clock.now())
+            purged = await purge_expired_texts(conn, now)
+            questions = await erasure.purge_questions(conn, now - timedelta(days=privacy.conversation_retention_days))
+            sent = await erasure.purge_outbox(conn, now - timedelta(hours=privacy.outbox_retention_hours))
         if purged:
             log.info("Removed %d question texts past their retention period", purged)
+        if questions or sent:
+            log.info("Removed the questions of %d conversations and %d delivered messages past retention",
+                     questions, sent)
         return purged
 
     @property
@@ -153,6 +170,26 @@ class App:
     async def close(self) -> None:
         await self.dialogue.close()
         await self.db.dispose()
+
+
+def conversation_branding(settings: Settings) -> Branding:
+    """The bot's name and what it tells people: emergency numbers, contacts, the survey, about itself."""
+    safety, contacts, about = settings.safety, settings.contacts, settings.about
+    defaults = AboutBot()
+    return Branding(
+        settings.bot.name,
+        settings.bot.organisation,
+        settings.bot.privacy_policy_url,
+        safety=SafetyNumbers(
+            emergency=safety.emergency_number, fire=safety.fire_number, police=safety.police_number,
+            ambulance=safety.ambulance_number, gas=safety.gas_number,
+            crisis_lines=tuple(safety.crisis_helplines), violence_lines=tuple(safety.violence_helplines),
+            children_lines=tuple(safety.children_helplines),
+        ),
+        contacts=Contacts(contacts.phone, contacts.email, contacts.hours, contacts.address, contacts.online_reception),
+        rating_interval=timedelta(hours=settings.ratings.min_interval_hours),
+        about=AboutBot(about.who or defaults.who, about.abilities or defaults.abilities, about.name or defaults.name),
+    )
 
 
 def build_handoff(settings: Settings, db: Database, knowledge: LiveKnowledge, clock: Clock) -> HandoffService:

@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_broadcast(sub)
 
+    from bot.commands.web import add_parsers as add_web
+
+    add_web(sub)
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations")
@@ -155,6 +159,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.commands.broadcast import run_broadcast
 
         return asyncio.run(run_broadcast(args, settings))
+    if args.command == "web":
+        from bot.commands.web import run_web
+
+        return run_web(settings)
+    if args.command == "users":
+        from bot.commands.web import run_users
+
+        return asyncio.run(run_users(args, settings))
     if args.command == "chat":
         from bot.commands.chat import run_chat
 

@@ -359,6 +359,78 @@ class HandoffSection(Section):
         return value
 
 
+class SafetySection(Section):
+    """Emergencies: numbers named when a message signals danger to life or health (before any matching).
+
+    Defaults are statutory: 112 — the single emergency number; 101–104 — fire, police, ambulance, gas.
+    """
+
+    emergency_number: str = "112"
+    fire_number: str = "101"
+    police_number: str = "102"
+    ambulance_number: str = "103"
+    gas_number: str = "104"
+    crisis_helplines: list[str] = Field(default_factory=list)  # for suicide: «8-800-… — кто отвечает»
+    violence_helplines: list[str] = Field(default_factory=list)  # for domestic violence
+    children_helplines: list[str] = Field(  # for a child in danger, suicide and violence
+        default_factory=lambda: [
+            "8-800-2000-122 — детский телефон доверия (бесплатно, анонимно; для детей, подростков и родителей)"
+        ]
+    )
+
+
+class ContactsSection(Section):
+    """The administration's contacts, shown wherever an operator would be when there is no operators' desk."""
+
+    phone: str = ""
+    email: str = ""
+    hours: str = ""  # reception hours as people read them: «пн–чт 9:00–18:00, пт 9:00–16:45»
+    address: str = ""
+    online_reception: str = ""  # a link to the online reception
+
+
+class RatingsSection(Section):
+    """The satisfaction survey after a finished question (helped, not helped, handed to an operator)."""
+
+    min_interval_hours: float = Field(0.0, ge=0)  # ask one person at most this often; 0: after every thread
+
+
+class AboutSection(Section):
+    """Answers to questions about the bot («ты робот?», «что ты умеешь», «как тебя зовут»); empty: the
+    built-in text. Placeholders: {name}, {organisation}, {topics}, {fallback}."""
+
+    who: str = ""
+    abilities: str = ""
+    name: str = ""
+
+
+class PrivacySection(Section):
+    """Personal data: the last questions kept in a conversation (masked, for an operator's context) and
+    delivered messages in the outbox."""
+
+    conversation_retention_days: int = Field(30, ge=1)  # questions kept in a conversation this long
+    outbox_retention_hours: int = Field(24, ge=1)  # delivered messages (texts, chat ids) kept this long
+
+
+class WebSection(Section):
+    """The web console for editors, analysts and supervisors (``python -m bot web``)."""
+
+    enabled: bool = False  # `bot run` serves the console too
+    listen: str = "127.0.0.1"  # put an HTTPS reverse proxy in front for other machines
+    port: int = Field(8081, ge=0, le=65535)  # 0: any free port (tests)
+    base_url: str = ""  # the public address, e.g. https://console.example.org; https:// makes cookies Secure
+    session_hours: float = Field(8.0, gt=0)  # a session ends after this long without activity
+    max_failures: int = Field(5, ge=1)  # failed logins per login (or address) before a pause…
+    lockout_minutes: int = Field(15, ge=1)  # …of this many minutes
+
+    @field_validator("base_url")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// address, e.g. https://console.example.org")
+        return value.rstrip("/")
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -396,6 +468,12 @@ class Settings(BaseSettings):
     reports: ReportsSection = ReportsSection()
     notifications: NotificationsSection = NotificationsSection()
     handoff: HandoffSection = HandoffSection()
+    safety: SafetySection = SafetySection()
+    contacts: ContactsSection = ContactsSection()
+    ratings: RatingsSection = RatingsSection()
+    about: AboutSection = AboutSection()
+    privacy: PrivacySection = PrivacySection()
+    web: WebSection = WebSection()
     health: HealthSection = HealthSection()
 
     _toml_path: ClassVar[Path | None] = None

@@ -62,6 +62,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     app.extras["reloader"] = reloader
     watcher = start_watcher(reloader) if settings.editors.watch else None
     try:
+        if settings.web.enabled:
+            from bot.web.server import WebRuntime
+
+            runtimes.append(await WebRuntime.start(app, settings.web, reloader))
         if settings.telegram.token is not None:
             from bot.channels.telegram.runtime import TelegramRuntime
 

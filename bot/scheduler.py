@@ -39,6 +39,7 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         prune_processed_updates, "interval", hours=6, args=[app], id="prune-processed-updates", coalesce=True
     )
     add_jobs(scheduler, app)
+    scheduler.add_job(app.refresh_popular, "interval", hours=6, id="refresh-popular-entries", coalesce=True)
     if app.handoff is not None:
         scheduler.add_job(
             app.handoff.check_sla, "interval", minutes=1, id="handoff-sla", coalesce=True, max_instances=1

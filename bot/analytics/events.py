@@ -20,6 +20,9 @@ class Kind(StrEnum):
     NON_TEXT = "non_text"  # a photo, voice, sticker … the bot cannot read
     STALE_BUTTON = "stale_button"
     SMALL_TALK = "small_talk"  # hello, thanks, goodbye, «ок» answered in kind (value: which)
+    EMERGENCY = "emergency"  # danger to life or health: 112 shown before any matching (value: fire, gas, …)
+    SURVEY = "survey"  # the satisfaction survey was offered (value: helped, not_helped, operator)
+    ABOUT_BOT = "about_bot"  # a question about the bot itself answered (value: who, abilities, name)
 
 
 @dataclass(frozen=True, slots=True)

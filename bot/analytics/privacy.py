@@ -16,22 +16,60 @@ from bot.instances import shared
 
 log = logging.getLogger(__name__)
 
+_STREET = (
+    r"(?:ул|улиц[аеуы]|пр-т|пр-кт|просп|проспект[аеу]?|пер|переул(?:ок|ке|ка)|ш|шоссе|б-р|бульвар[аеу]?|пл|"
+    r"площад[ьи]|наб|набережн(?:ая|ой|ую)|мкр|микрорайон[аеу]?|проезд[аеу]?|тупик[аеу]?|алле[яию]|тракт[аеу]?|"
+    r"кв-л|квартал[аеу]?|линия|линии)"
+)
+_HOUSE = r"(?:[\s,]*(?:д|дом)?\.?\s*\d+\s*[а-я]?(?:\s*[/-]\s*\d+)?(?:[\s,]*(?:к|корп|корпус|стр|строение)\.?\s*\d+)?)"
+_FLAT = r"(?:[\s,]*(?:кв|квартира|оф|офис)\.?\s*\d+)"
 _PATTERNS = [
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # e-mail
-    re.compile(r"(?:\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b"),  # phone
-    re.compile(r"\b\d{3}-\d{3}-\d{3}[\s-]?\d{2}\b"),  # СНИЛС
-    re.compile(r"\b\d{2}\s?\d{2}\s?\d{6}\b"),  # passport series and number
+    # an address: the street word, the street's name (one or two words), the house, the flat
+    # (the street's name starts with a capital letter or a number: «на улице» or «проезд в автобусе» is no address)
+    re.compile(rf"\b(?i:{_STREET})\b\.?\s+(?:[А-ЯЁ0-9][\w-]*\s+)?[А-ЯЁ0-9][\w-]*(?i:{_HOUSE}?{_FLAT}?)"),
+    re.compile(rf"\b(?i:(?:д|дом)\.?\s*\d+\s*[а-я]?{_FLAT})"),  # «д. 5, кв. 12» without a street
+    re.compile(r"\b\d{2}\s?\d{2}\s*(?:№|N|No|номер)\s*\d{6}\b", re.IGNORECASE),  # passport «45 10 № 123456»
+    re.compile(r"\b(?:\d{4}[\s-]){3}\d{4}(?:[\s-]?\d{1,3})?\b"),  # a card in groups of four
+    re.compile(r"\b\d{3}[\s-]\d{3}[\s-]\d{3}[\s-]?\d{2}\b"),  # СНИЛС, with dashes or spaces
+    re.compile(r"\b\d{2}\s\d{2}\s\d{6}(?:\s?\d{2})?\b"),  # passport series and number, ИНН with spaces
+    re.compile(r"\b\d{4}\s\d{6}\b"),  # passport «4510 123456»
+    # a phone: +7 / 8 or none, a code of 3–5 digits, the rest in groups («912-345-67-89», «8 (4152) 12-34-56»)
+    re.compile(r"(?:(?:\+7|\b[78])[\s(-]*)?(?:\(\d{3,5}\)|\b\d{3,5})[\s)-]*\d{1,3}[\s-]?\d{2}[\s-]?\d{2}\b"),
     re.compile(r"\b\d{6,}\b"),  # other long numbers: ИНН, card, account, order numbers
 ]
 HIDDEN = "[скрыто]"
 SALT_NAME = "analytics_salt"
+NAME = "[имя]"
+_WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
+_PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
 
 
 def scrub(text: str) -> str:
-    """Hide e-mails, phone numbers and long digit runs before a text is stored for editors."""
+    """Hide e-mails, addresses, phone, passport, card, СНИЛС and ИНН numbers, long digit runs and
+    people's names before a text is stored."""
     for pattern in _PATTERNS:
         text = pattern.sub(HIDDEN, text)
-    return text
+    return _WORD.sub(_hide_name, text)
+
+
+def _hide_name(match: re.Match[str]) -> str:
+    """A personal name, surname or patronymic («Иванов», «Мария», «Петровна»): written with a capital
+    letter and read so by pymorphy3 (a patronymic in any case); «вера» or «надежда» written small stay."""
+    word = match.group()
+    if len(word) > 1 and word.isupper():
+        return word  # an abbreviation: ИНН, ОКВЭД
+    tags = _name_tags(word.lower())
+    if "Patr" in tags or (word[0].isupper() and tags & _PERSON_TAGS):
+        return NAME
+    return word
+
+
+@lru_cache(maxsize=100_000)
+def _name_tags(word: str) -> frozenset[str]:
+    from bot.dialogue.morph import tags  # the shared analyser; imported late (loads the dictionary)
+
+    return tags(word) if len(word) > 2 else frozenset()
 
 
 class Pseudonyms:

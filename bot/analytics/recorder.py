@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.events import Event
@@ -72,3 +72,16 @@ async def purge_expired_texts(conn: AsyncConnection, now: datetime) -> int:
 async def forget_texts(conn: AsyncConnection, pseudonym: str) -> None:
     """Drop every kept text of one person (they asked to delete their data)."""
     await conn.execute(update(_events).where(_events.c.person == pseudonym).values(text=None, text_expires_at=None))
+
+
+async def popular_entries(conn: AsyncConnection, since: datetime, limit: int = 10) -> tuple[str, ...]:
+    """The entries answered most often since ``since``, most answered first."""
+    count = func.count().label("n")
+    rows = await conn.execute(
+        select(_events.c.entry, count)
+        .where(_events.c.kind == "answer", _events.c.entry.is_not(None), _events.c.at >= since)
+        .group_by(_events.c.entry)
+        .order_by(count.desc(), _events.c.entry)
+        .limit(limit)
+    )
+    return tuple(str(entry) for entry, _ in rows)

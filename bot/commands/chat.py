@@ -15,7 +15,7 @@ from bot.kb import KnowledgeBaseError
 from bot.logs import log_to_file
 
 
-async def _chat(settings: Settings, kb_dir: Path | None, user: str) -> int:
+async def _chat(settings: Settings, kb_dir: Path | None, user: str, web: bool = False) -> int:
     if sys.stdin.isatty():
         log_file = settings.bot.data_dir / "console.log"
         log_to_file(log_file)
@@ -25,19 +25,29 @@ async def _chat(settings: Settings, kb_dir: Path | None, user: str) -> int:
     except KnowledgeBaseError as exc:
         print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
         return 1
-    watcher = start_watcher(Reloader.for_app(app)) if settings.editors.watch else None
+    reloader = Reloader.for_app(app)
+    watcher = start_watcher(reloader) if settings.editors.watch else None
+    console = None
     try:
+        if web:  # `bot run` with web.enabled: the web console beside the terminal dialogue
+            from bot.web.server import WebRuntime
+
+            console = await WebRuntime.start(app, settings.web, reloader)
+            where = settings.web.base_url or f"http://{settings.web.listen}:{console.port}"
+            print(f"Веб-консоль: {where}/login", file=sys.stderr)
         await ConsoleChannel(app.dialogue.handle, user).run()
     finally:
+        if console is not None:
+            await console.stop()
         await stop_watcher(watcher)
         await app.close()
     return 0
 
 
-def run_chat(settings: Settings, kb_dir: Path | None, user: str, fresh: bool = False) -> int:
+def run_chat(settings: Settings, kb_dir: Path | None, user: str, fresh: bool = False, web: bool = False) -> int:
     """Talk to the bot in this terminal; with ``fresh`` nothing is kept after the session."""
     if not fresh:
-        return asyncio.run(_chat(settings, kb_dir, user))
+        return asyncio.run(_chat(settings, kb_dir, user, web))
     with tempfile.TemporaryDirectory(prefix="bot-chat-") as tmp:
         data = Path(tmp)
         temporary = settings.model_copy(

@@ -31,6 +31,8 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         print(zone_line(settings), file=sys.stderr)
+        if settings.web.enabled:  # the web console beside the terminal dialogue
+            return run_chat(settings, None, "console", web=True)
         return run_chat(settings, None, "console")
     problem = placeholder_problem(settings)
     if problem:

@@ -21,6 +21,7 @@ from bot.analytics.privacy import Pseudonyms
 from bot.delivery import outbox
 from bot.dialogue.messages import UserRef
 from bot.dialogue.store import StaleConversation
+from bot.people import ids
 from bot.storage import Database
 from bot.storage.models import Account, ConversationRow, EventRow, Person, ProcessedUpdate
 
@@ -195,6 +196,9 @@ class Journal:
         if not jobs:
             return
         now = [{"created_at": j.now, "updated_at": j.now} for j in jobs]
+        given = ids.allocate(conn, len(jobs))  # never a deleted person's id (SQLite)
+        if given is not None:
+            now = [{**row, "id": pid} for row, pid in zip(now, given, strict=True)]
         person_ids = conn.execute(_INSERT_PERSONS, now).scalars().all()
         accounts = [
             {"person_id": pid, "channel": j.new_user.channel, "external_id": j.new_user.user_id,  # type: ignore[union-attr]

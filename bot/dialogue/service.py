@@ -26,7 +26,10 @@ from bot.clock import Clock
 from bot.delivery import outbox, updates
 from bot.delivery.outbox import Envelope
 from bot.dialogue import store
+from bot.dialogue.about import AboutBot
 from bot.dialogue.cache import StateCache
+from bot.dialogue.contacts import Contacts
+from bot.dialogue.emergency import SafetyNumbers
 from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
 from bot.dialogue.locks import KeyedLocks
 from bot.dialogue.logic import (
@@ -39,16 +42,17 @@ from bot.dialogue.logic import (
     Outcome,
     RelayToOperator,
     SetSegment,
+    case_rating,
     respond,
 )
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation
 from bot.dialogue.texts import Texts
-from bot.handoff.port import HandoffPort
+from bot.handoff.port import HandoffPort, NoOperators
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.kb.model import Entry
-from bot.people import linking
+from bot.people import erasure, linking
 from bot.people import repository as people
 from bot.people.repository import AccountInfo
 from bot.storage import Database
@@ -68,6 +72,10 @@ class Branding:
     bot_name: str
     organisation: str
     policy_url: str
+    safety: SafetyNumbers = field(default_factory=SafetyNumbers)
+    contacts: Contacts = field(default_factory=Contacts)
+    rating_interval: timedelta = timedelta(0)
+    about: AboutBot = field(default_factory=AboutBot)
 
 
 @dataclass(slots=True)
@@ -126,6 +134,7 @@ class DialogueService:
         self.cache = StateCache()
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._seen_loaded: set[str] = set()
+        self.popular: tuple[str, ...] = ()  # the base's most asked entries (set by the app)
 
     # --- entry points -------------------------------------------------------------------------------
 
@@ -200,6 +209,12 @@ class DialogueService:
             organisation=self.branding.organisation,
             policy_url=self.branding.policy_url,
             remindable=self.remindable if self.notify is not None else None,
+            safety=self.branding.safety,
+            operators=not isinstance(self.handoff, NoOperators),
+            contacts=self.branding.contacts,
+            rating_interval=self.branding.rating_interval,
+            popular=self.popular,
+            about=self.branding.about,
         )
         return ctx, snapshot
 
@@ -371,8 +386,20 @@ class DialogueService:
                 elif isinstance(effect, RelayToOperator):
                     handled.replies += _split(await self.handoff.relay(conn, account, conv, effect.message), options)
                 elif isinstance(effect, CloseCase):
+                    replied = await self.handoff.operator_replied(conn, effect.case_id)
                     closing = await self.handoff.close_by_person(conn, account, effect.case_id)
                     handled.replies += _split(closing, options)
+                    if replied:  # ask how the operator helped: only when an operator answered
+                        survey = case_rating(conv, self.context(now)[0], effect.case_id)
+                        handled.replies += _split(survey.replies, options)
+                        for follow in survey.effects:  # «case_rated»: no invitation to rate it later
+                            if isinstance(follow, Notify) and self.notify is not None:
+                                await self.notify.handle(conn, account, conv, follow, now)
+                        rows += self.recorder.rows(
+                            survey.events, person=self.recorder.pseudonyms.person(account.person_id),
+                            channel=account.channel, segment=conv.segment, kb_version=self.knowledge.current.version,
+                            now=now,
+                        )
                 elif isinstance(effect, Forget):
                     await self._forget(conn, account)
                     forgotten = True
@@ -400,6 +427,8 @@ class DialogueService:
                 account_for_outbox = account
             await self.recorder.write(conn, rows)
             outbox_rows = self._outbox_rows(user, account_for_outbox, handled.replies, now, options)
+            if forgotten:  # the farewell: removed from the outbox as soon as it is delivered
+                outbox_rows = [{**row, "ref": erasure.FAREWELL_REF} for row in outbox_rows]
             ids = await outbox.insert_rows(conn, outbox_rows)
         handled.envelopes = outbox.envelopes(ids, outbox_rows)
         for person_id in merged:
@@ -430,7 +459,9 @@ class DialogueService:
     async def _forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         await self.handoff.forget(conn, account)
         await forget_texts(conn, self.recorder.pseudonyms.person(account.person_id))
+        await erasure.erase_outbox(conn, account.person_id, await people.accounts_of(conn, account.person_id))
         await people.forget_person(conn, account.person_id)
+        await erasure.retire_id(conn, account.person_id)
 
 
 def _split(replies: list[Outgoing], options: _Options) -> list[Outgoing]:

@@ -18,8 +18,13 @@ class Talk(StrEnum):
     THANKS = "thanks"
     BYE = "bye"
     OK = "ok"
+    CHAT = "chat"  # «как дела?», «расскажи анекдот»: chit-chat, not a question for the base
+    RUDE = "rude"  # «ты тупой», swearing: not a failed question (no operator offer for it)
 
 
+_FILLERS = ("и", "а", "ну", "вам", "тебе", "вас", "еще", "раз", "очень", "большое", "огромное", "всем", "все",
+             "уже", "тогда", "да", "ты", "вы", "у", "тебя", "вас", "какой", "какая", "же", "совсем", "просто",
+             "вообще", "ну", "бот", "робот", "тут", "здесь", "сегодня")
 _PHRASES = PhraseSet(
     {
         Talk.HELLO: (
@@ -42,14 +47,28 @@ _PHRASES = PhraseSet(
             "понятненько", "принято", "принял", "приняла", "отлично", "супер", "класс", "круто", "норм",
             "разобрался", "разобралась",
         ),
+        Talk.CHAT: (
+            "как дела", "как ты", "как вы", "как поживаешь", "как поживаете", "как жизнь", "как настроение",
+            "что делаешь", "что делаете", "чем занимаешься", "расскажи анекдот", "расскажи шутку", "пошути",
+            "давай поговорим", "давай дружить", "мне скучно", "скучно", "ты меня любишь", "я тебя люблю",
+            "какая погода",
+        ),
+        Talk.RUDE: (
+            "тупой", "тупая", "тупица", "дурак", "дура", "идиот", "идиотка", "дебил", "придурок", "кретин",
+            "бесполезный", "бесполезная", "бестолковый", "бестолочь", "никчемный", "ничего не понимаешь",
+            "ничего не умеешь", "толку ноль", "толку от тебя", "бред", "что за бред", "чушь", "ерунда",
+            "задолбал", "достал", "надоел", "отстань", "отвали", "иди ты", "бесишь", "бот тупой",
+            "бот бесполезный", "глупый", "глупая", "тупой бот", "бесполезный бот", "от тебя никакого толку",
+        ),
     },
     # words that may sit among the phrases without making the message a question
-    fillers=("и", "а", "ну", "вам", "тебе", "вас", "еще", "раз", "очень", "большое", "огромное", "всем", "все",
-             "уже", "тогда", "да"),
+    fillers=_FILLERS,
 )
 _EMOJI = {"👍": Talk.OK, "👌": Talk.OK, "🙏": Talk.THANKS, "❤": Talk.THANKS, "👋": Talk.HELLO}
 # what a reply answers first when a message mixes them («ок, спасибо, до свидания» → thanks)
-_PRIORITY = (Talk.THANKS, Talk.BYE, Talk.HELLO, Talk.OK)
+_PRIORITY = (Talk.RUDE, Talk.THANKS, Talk.BYE, Talk.HELLO, Talk.CHAT, Talk.OK)
+_SWEARING = ("хуй", "хуе", "хуё", "хуя", "хер", "пизд", "бля", "еба", "ёба", "ебл", "ебу", "сука", "суки", "мудак",
+             "мудил", "говн", "дерьм", "жоп")
 
 
 def small_talk(text: str, said: list[str] | None = None) -> Talk | None:
@@ -58,6 +77,9 @@ def small_talk(text: str, said: list[str] | None = None) -> Talk | None:
     ``said``: the message's words (``phrases.tokens``), when the caller has them already.
     """
     words = tokens(text) if said is None else said
+    if words and len(words) <= 8 and all(w.startswith(_SWEARING) or w in _FILLERS for w in words) \
+            and any(w.startswith(_SWEARING) for w in words):
+        return Talk.RUDE  # swearing and nothing else
     if words:
         found = _PHRASES.kinds(words) or set()
     else:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.config import HandoffSection
 from bot.delivery import outbox
+from bot.dialogue.effects import TOPIC_KEY
 from bot.dialogue.logic import CASE_KEY, case_closed
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef
@@ -182,13 +183,14 @@ class HandoffService:
         self, conn: AsyncConnection, account: AccountInfo, conv: Conversation, reason: str
     ) -> list[Outgoing]:
         now = self.clock.now()
+        named = conv.extra.pop(TOPIC_KEY, None)  # «нужен специалист по налогам»
         existing = await cases.open_of_person(conn, account.person_id)
         if existing is not None:
             conv.extra[CASE_KEY] = existing.id
             conv.step = Step.OPERATOR
             return [self._solved_message(conv, self.t.format(self.t.already_open, case=existing.id))]
         answered = [t.entry for t in conv.log if t.entry]
-        topic = self._topic_title(answered[-1] if answered else None)
+        topic = str(named)[:120] if named else self._topic_title(answered[-1] if answered else None)
         case = await cases.open_case(
             conn,
             person_id=account.person_id,
@@ -285,6 +287,10 @@ class HandoffService:
         self.wake()
         return []
 
+    async def operator_replied(self, conn: AsyncConnection, case_id: int) -> bool:
+        case = await cases.get(conn, case_id)
+        return case is not None and case.first_response_at is not None
+
     async def forget(self, conn: AsyncConnection, account: AccountInfo) -> None:
         now = self.clock.now()
         for case in await cases.anonymise_person(conn, account.person_id, now):
@@ -369,7 +375,7 @@ class HandoffService:
             return
         user = UserRef(case.channel, case.recipient)
         await self.run_dialogue(user, lambda conv, ctx: case_closed(conv, ctx, case.id, self.t.format(
-            self.t.closed_by_operator, case=case.id)))
+            self.t.closed_by_operator, case=case.id), replied=case.first_response_at is not None))
 
     async def reply(
         self,

@@ -295,7 +295,7 @@ class _Call:
         self.conv.step = Step.REMIND_WHEN
         self.conv.extra[REMIND_ENTRY] = entry_id
         self.say(
-            self.t.remind_ask.format(title=entry.question, zone=self.t.zone_name(person.timezone)),
+            self.t.remind_ask.format(title=entry.question.rstrip("?!. "), zone=self.t.zone_name(person.timezone)),
             [
                 [(self.t.remind_tomorrow.format(hour=hour), at(1))],
                 [(self.t.remind_in_days, at(3)), (self.t.remind_in_week, at(7))],

@@ -10,6 +10,7 @@ from sqlalchemy import Row, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dialogue.messages import UserRef
+from bot.people import ids
 from bot.storage.models import Account, ConversationRow, Person
 
 LAST_SEEN_PRECISION = timedelta(minutes=10)
@@ -91,9 +92,9 @@ async def accounts_of(conn: AsyncConnection, person_id: int) -> list[AccountInfo
 async def create_account(conn: AsyncConnection, user: UserRef, now: datetime) -> AccountInfo:
     """A new person with their first account. Raises IntegrityError if another process created the
     account a moment ago (the caller's transaction is then spoilt: read the account afresh)."""
-    person_id = (
-        await conn.execute(insert(_persons).values(created_at=now, updated_at=now).returning(_persons.c.id))
-    ).scalar_one()
+    given = await conn.run_sync(ids.allocate, 1)  # never a deleted person's id (SQLite)
+    values = {"created_at": now, "updated_at": now, **({"id": given[0]} if given else {})}
+    person_id = (await conn.execute(insert(_persons).values(**values).returning(_persons.c.id))).scalar_one()
     account_id = (
         await conn.execute(
             insert(_accounts)

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.plural import plural, times
 from bot.reports.metrics import Report, Scale, percent
 from bot.reports.stars import star_text
+from bot.reports.survey import survey_table
 from bot.reports.unanswered import REASONS, reasons_text
 
 NO_DATA = "нет данных"
@@ -172,6 +173,9 @@ def build(
     if r.satisfaction.total:
         satisfaction.tables.append(_scale_table(r.satisfaction, SATISFACTION_LABELS))
         satisfaction.charts.append("satisfaction")
+    if any(g.asked for g in r.survey):  # who was asked: helped, not helped, helped by an operator
+        header, *rows = survey_table(r.survey)
+        satisfaction.tables.append(Table(header, rows))
     if r.five is not None:
         satisfaction.paragraphs.append(
             f"Оценки от 1 до 5: {ratings(r.five.total)}, средняя {num(r.five.mean, 2)}."

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.reports.data import EventRecord, Period
 from bot.reports.stars import stars
+from bot.reports.survey import SurveyGroup, survey_groups
 
 if TYPE_CHECKING:
     from bot.reports.unanswered import NoPickGroup, QuestionCluster
@@ -201,6 +202,7 @@ class Report:
     unanswered: list[QuestionCluster] = field(default_factory=list)  # filled by the caller
     unanswered_total: int = 0
     no_pick: list[NoPickGroup] = field(default_factory=list)
+    survey: list[SurveyGroup] = field(default_factory=list)  # asked vs answered, per outcome of the thread
 
     @property
     def channel_people_sum(self) -> int:
@@ -321,6 +323,7 @@ def compute_report(
             if value is not None:
                 nps[value] += 1
 
+    report.survey = survey_groups(events)
     questions = set(question_of)
     report.questions = len(questions)
     report.people = len(people)

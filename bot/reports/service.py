@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.kb.model import KnowledgeBase
@@ -9,7 +10,7 @@ from bot.matching.analyzer import Analyzer
 from bot.matching.lexicon import load_lexicon
 from bot.matching.matcher import Matcher
 from bot.reports import optional
-from bot.reports.data import Period, load_events, stored_titles
+from bot.reports.data import EventRecord, Period, load_events, stored_titles
 from bot.reports.metrics import Report, compute_report
 from bot.reports.unanswered import (
     NoPickGroup,
@@ -64,9 +65,13 @@ async def build_report(
     matcher: Matcher | None = None,
     min_feedback: int = 5,
     yes_rate: float = 0.5,
+    keep: Callable[[list[EventRecord]], list[EventRecord]] | None = None,
 ) -> Report:
+    """``keep`` narrows the period's events first (the web console's channel and topic filters)."""
     async with db.read() as conn:
         events = await load_events(conn, period)
+        if keep is not None:
+            events = keep(events)
         stored = await stored_titles(conn)
         first = await optional.first_responses(conn, period)
         people = len({e.person for e in events})

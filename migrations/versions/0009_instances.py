@@ -1,7 +1,7 @@
 """several instances on one database
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-02
 
 Leases (VK long poll leader, senders' shares of a rate limit), the last claimed period of each
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009'
-down_revision: str | None = '0006'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

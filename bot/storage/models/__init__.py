@@ -16,11 +16,13 @@ from bot.storage.models.notify import (
     RatingInvitation,
     ReminderRow,
 )
-from bot.storage.models.people import Account, ConversationRow, Person
+from bot.storage.models.people import Account, ConversationRow, IdCounter, Person
 from bot.storage.models.vk import VKClient, VKPollState
+from bot.storage.models.web import AuditRecord, DismissedCluster, KBChange, StaffSession, StaffUser
 
 __all__ = [
     "Account",
+    "AuditRecord",
     "Base",
     "BroadcastRow",
     "CaseRow",
@@ -28,8 +30,11 @@ __all__ = [
     "ConsentState",
     "ConversationRow",
     "DigestItem",
+    "DismissedCluster",
     "EventRow",
+    "IdCounter",
     "JobRun",
+    "KBChange",
     "KBEntryTitle",
     "KBVersion",
     "Lease",
@@ -42,6 +47,8 @@ __all__ = [
     "RatingInvitation",
     "ReminderRow",
     "SharedValue",
+    "StaffSession",
+    "StaffUser",
     "VKClient",
     "VKPollState",
 ]

@@ -44,3 +44,13 @@ class ConversationRow(Base):
     data: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdCounter(Base):
+    """The highest id ever given in a table (SQLite gives a deleted newest row's id again; a deleted person's
+    id — and with it their analytics pseudonym — must never pass to a newcomer)."""
+
+    __tablename__ = "id_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""The web console for editors, analysts and supervisors: aiohttp, Jinja2 templates, no external resources."""

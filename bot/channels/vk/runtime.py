@@ -51,7 +51,7 @@ async def community(api: API, configured: int | None) -> tuple[int, str]:
         if exc.code in (5, 27, 28):
             raise VKSetupError(
                 "VK did not accept the token (BOT_VK__TOKEN): create a community token with the "
-                "messages and manage rights (see README, section VK)."
+                "messages and manage rights (see docs/admin-guide.md, section VK)."
             ) from None
         raise
     groups = response.get("groups", response) if isinstance(response, dict) else response
@@ -72,7 +72,7 @@ async def configure_long_poll(api: API, group_id: int, version: str) -> None:
     except VKAPIError as exc:
         log.warning(
             "Could not switch on Bots Long Poll (VK error %s); enable it by hand with API version %s and "
-            "the events %s (README, section VK)", exc.code, version, ", ".join(EVENTS),
+            "the events %s (docs/admin-guide.md, section VK)", exc.code, version, ", ".join(EVENTS),
         )
 
 

@@ -38,7 +38,8 @@ async def uploadable_kinds(api: API) -> frozenset[Attachment]:
     missing = sorted(RIGHTS[kind] for kind in KINDS - kinds)
     if missing:
         log.warning(
-            "The VK token lacks the %s right(s): operators' %s will not reach VK people (docs/admin-guide.md, section VK)",
+            "The VK token lacks the %s right(s): operators' %s will not reach VK people "
+            "(docs/admin-guide.md, section VK)",
             " and ".join(missing), " and ".join(sorted(k.value + "s" for k in KINDS - kinds)),
         )
     return kinds

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analytics.privacy import Pseudonyms, load_salt
@@ -79,10 +80,11 @@ class App:
                 settings.matcher,
                 cache_dir=settings.bot.data_dir / "cache",
             )
-            salt = load_salt(
-                settings.analytics.salt.get_secret_value() if settings.analytics.salt else None,
-                settings.bot.data_dir,
-            )
+            async with db.transaction() as conn:
+                salt = await load_salt(
+                    conn, settings.analytics.salt.get_secret_value() if settings.analytics.salt else None,
+                    settings.bot.data_dir,
+                )
             recorder = EventRecorder(
                 Pseudonyms(salt), timedelta(days=settings.analytics.unanswered_retention_days)
             )
@@ -126,20 +128,23 @@ class App:
     async def record_kb_version(self, snapshot: Snapshot) -> None:
         """Remember the questions of this base version, so old analytics stay readable."""
         base = snapshot.base
-        async with self.db.session() as session:
-            exists = await session.scalar(select(KBVersion.id).where(KBVersion.checksum == base.checksum))
-            if exists is not None:
-                return
-            version = KBVersion(
-                checksum=base.checksum, source=base.source, topics=len(base.topics), entries=len(base),
-                loaded_at=self.clock.now(),
-            )
-            session.add(version)
-            await session.flush()
-            session.add_all(
-                KBEntryTitle(version_id=version.id, entry_id=e.id, topic_id=e.topic_id, question=e.question)
-                for e in base.entries.values()
-            )
+        try:
+            async with self.db.session() as session:
+                exists = await session.scalar(select(KBVersion.id).where(KBVersion.checksum == base.checksum))
+                if exists is not None:
+                    return
+                version = KBVersion(
+                    checksum=base.checksum, source=base.source, topics=len(base.topics), entries=len(base),
+                    loaded_at=self.clock.now(),
+                )
+                session.add(version)
+                await session.flush()
+                session.add_all(
+                    KBEntryTitle(version_id=version.id, entry_id=e.id, topic_id=e.topic_id, question=e.question)
+                    for e in base.entries.values()
+                )
+        except IntegrityError:
+            log.debug("Base version %s was recorded by another instance at the same moment", base.checksum)
 
     async def refresh_popular(self) -> None:
         """The entries people were answered with most in the last 90 days: examples in the bot's hints."""

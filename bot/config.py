@@ -191,8 +191,25 @@ class VKRateLimitsSection(RateLimitsSection):
     chat_per_second: float = Field(1.0, gt=0)
 
 
+class VKCallbackSection(Section):
+    """VK's Callback API: VK posts each event to this server (several instances behind a balancer)."""
+
+    listen: str = "0.0.0.0"
+    port: int = Field(8082, ge=0, le=65535)  # 0: any free port (tests)
+    path: str = "/vk"
+    confirmation: str | None = None  # the string VK shows in the community's Callback API settings
+    secret: SecretStr | None = None  # the «Секретный ключ» set there; checked in every request
+
+    @field_validator("path")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.startswith("/") else "/" + value
+
+
 class VKSection(Section):
     token: SecretStr | None = None  # a community access token with the "messages" and "manage" rights
+    mode: Literal["longpoll", "callback"] = "longpoll"  # callback: for several instances behind a balancer
+    callback: VKCallbackSection = VKCallbackSection()
     group_id: int | None = None  # the community id (positive); empty: taken from the token
     api_url: str = "https://api.vk.com/method"  # another endpoint (a proxy, the tests' fake API)
     api_version: str = "5.199"
@@ -212,6 +229,17 @@ class VKSection(Section):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s):// address, e.g. https://api.vk.com/method")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _callback_complete(self) -> VKSection:
+        if self.token is not None and self.mode == "callback":
+            if not self.callback.confirmation:
+                raise ValueError(
+                    "vk.callback.confirmation is required in callback mode (BOT_VK__CALLBACK__CONFIRMATION)"
+                )
+            if self.callback.secret is None:
+                raise ValueError("vk.callback.secret is required in callback mode (BOT_VK__CALLBACK__SECRET)")
+        return self
 
     @field_validator("group_id")
     @classmethod
@@ -275,6 +303,13 @@ class MaxSection(Section):
             if self.webhook.secret is None:
                 raise ValueError("max.webhook.secret is required in webhook mode (BOT_MAX__WEBHOOK__SECRET)")
         return self
+
+
+class HealthSection(Section):
+    """``GET /health``: whether the database and each channel answer (for Docker, systemd, balancers)."""
+
+    listen: str = "0.0.0.0"
+    port: int | None = Field(None, ge=0, le=65535)  # empty: only on the Telegram webhook's port, if any
 
 
 class AnalyticsSection(Section):
@@ -502,6 +537,7 @@ class Settings(BaseSettings):
     about: AboutSection = AboutSection()
     privacy: PrivacySection = PrivacySection()
     web: WebSection = WebSection()
+    health: HealthSection = HealthSection()
 
     _toml_path: ClassVar[Path | None] = None
 

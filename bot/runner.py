@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, TypeVar
 
 from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
@@ -17,6 +18,7 @@ from bot.app import App
 from bot.channels.startup import StartupError
 from bot.config import Settings
 from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
+from bot.health import Health, HealthServer
 from bot.kb import KnowledgeBaseError
 from bot.memory import settle_heap
 from bot.scheduler import build_scheduler
@@ -55,7 +57,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     except KnowledgeBaseError as exc:
         print(f"The knowledge base has errors; fix them and start again:\n{exc}", file=sys.stderr)
         return 1
-    runtimes = []
+    runtimes: list[Any] = []
+    health_server: HealthServer | None = None
     scheduler = build_scheduler(app)
     reloader = Reloader.for_app(app, on_outcome=tell_editors(app))
     app.extras["reloader"] = reloader
@@ -106,6 +109,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             if max_runtime is None:
                 return 0  # stopped while waiting for MAX
             runtimes.append(max_runtime)
+        health_server = await start_health(app, runtimes, settings)
         scheduler.start()
         settle_heap()
         log.info("The bot is running; stop it with Ctrl+C or SIGTERM")
@@ -113,6 +117,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         log.info("Stopping: finishing the updates in hand")
         return 0
     finally:
+        if health_server is not None:
+            await health_server.stop()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         if watcher is not None:
@@ -140,6 +146,27 @@ async def until_stopped(start: Coroutine[Any, Any, T], stop: asyncio.Event) -> T
             await task
         return None
     return task.result()
+
+
+async def start_health(app: App, runtimes: list[Any], settings: Settings) -> HealthServer | None:
+    """Checks of the database and of each running channel for ``GET /health`` (on the Telegram
+    webhook's port, and on ``health.port`` when set)."""
+    health = Health(app.db)
+    for runtime in runtimes:
+        kind = type(runtime).__name__
+        if kind == "TelegramRuntime":
+            health.add_channel("telegram", runtime.bot.get_me)
+        elif kind == "VKRuntime":
+            health.add_channel("vk", partial(runtime.api.request, "groups.getById", {}))
+        elif kind == "MaxRuntime":
+            health.add_channel("max", runtime.api.me)
+    app.extras["health"] = health
+    if settings.health.port is None:
+        return None
+    server = HealthServer(health, settings.health.listen, settings.health.port)
+    port = await server.start()
+    log.info("Health checks answer at http://%s:%s/health", settings.health.listen, port)
+    return server
 
 
 def tell_editors(app: App) -> Callable[[ReloadOutcome], Awaitable[None]]:

@@ -1,19 +1,27 @@
-"""Periodic jobs of the bot process (APScheduler 3): housekeeping, broadcasts, digests and rating invitations."""
+"""Periodic jobs of the bot process (APScheduler 3): housekeeping, broadcasts, digests and rating invitations.
+
+Every instance on a database runs the same scheduler; each job's period is claimed in the database,
+so a job runs once per period whichever instances are alive (see ``bot.instances.jobs``).
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete
 
 from bot.app import App
+from bot.instances.jobs import nearest_slot, once_per_period, period_slot
 from bot.notify.jobs import add_jobs
 from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 UPDATES_KEPT = timedelta(days=7)
+CRON_SLOT = 600.0  # seconds: runs of a cron job this close to one another are one run
 
 
 async def prune_processed_updates(app: App) -> int:
@@ -40,7 +48,21 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
             remind_stale_entries, "cron", day_of_week="mon", hour=10, timezone=app.settings.bot.timezone,
             args=[app], id="stale-entries", coalesce=True,
         )
+    claim_each_period(scheduler, app)
     return scheduler
+
+
+def claim_each_period(scheduler: AsyncIOScheduler, app: App) -> None:
+    """Wrap every job so that one instance runs it per period (interval jobs: their interval; cron
+    jobs: the moment they fire, within ``CRON_SLOT``)."""
+    for job in scheduler.get_jobs():
+        trigger = job.trigger
+        if isinstance(trigger, IntervalTrigger):
+            seconds = trigger.interval.total_seconds()
+            slot = partial(period_slot, seconds=seconds)
+        else:
+            slot = partial(nearest_slot, seconds=CRON_SLOT)
+        job.modify(func=once_per_period(app.db, job.id, job.func, slot, app.dialogue.instance, app.clock.now))
 
 
 async def remind_stale_entries(app: App) -> bool:

@@ -6,9 +6,11 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.storage.database import create_engine
+from bot.storage.migrate import MIGRATION_LOCK_KEY
 from bot.storage.models import Base
 from bot.storage.models.base import UTCDateTime
 
@@ -27,6 +29,9 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # instances starting together migrate one after another; the lock ends with the transaction
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

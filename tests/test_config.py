@@ -92,5 +92,6 @@ def test_the_console_runs_with_the_placeholder_and_names_the_zone(
     from bot.commands import run as run_command
 
     monkeypatch.setattr(run_command, "run_chat", lambda settings, kb, user: 0)
+    monkeypatch.setattr(run_command, "has_input", lambda: True)  # in a terminal (pytest holds the real input)
     assert run_command.run_bot(load_settings()) == 0
     assert "Europe/Moscow" in capsys.readouterr().err

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.consent import records
@@ -13,11 +13,13 @@ from bot.people import repository as people
 from bot.storage import Database, upgrade
 from bot.storage.models import ConsentRow
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-async def test_give_withdraw_give_keeps_every_row(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}")
+async def test_give_withdraw_give_keeps_every_row(db_url: str) -> None:
+    db = Database(db_url)
     try:
         await upgrade(db.engine)
         async with db.transaction() as conn:
@@ -52,14 +54,14 @@ def test_topic_subject_fits_the_column() -> None:
     assert len(records.topic_subject("x" * 200)) == records.MAX_SUBJECT
 
 
-async def test_report_counts_opt_ins_and_opt_outs_in_people(tmp_path: Path) -> None:
+async def test_report_counts_opt_ins_and_opt_outs_in_people(db_url: str) -> None:
     from datetime import date
     from zoneinfo import ZoneInfo
 
     from bot.reports.data import Period
     from bot.reports.optional import consents
 
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
+    db = Database(db_url)
     period = Period(date(2026, 11, 1), date(2026, 11, 30), ZoneInfo("Europe/Moscow"))
     before, inside = datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC)
     try:

@@ -23,7 +23,8 @@ SCRIPT = "\n".join([
 def run(args: list[str], stdin: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    # the test's database (the db_url fixture) and nothing else of BOT_*
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k == "BOT_DATABASE__URL"}
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT,
@@ -68,13 +69,28 @@ def test_chat_refuses_a_broken_base(tmp_path) -> None:
     assert "bad.yaml" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_run_without_tokens_starts_the_console(tmp_path) -> None:
+def test_run_without_tokens_starts_the_console(tmp_path, db_url: str) -> None:
     env = {"BOT_BOT__DATA_DIR": str(tmp_path / "data")}
     proc = run(["run"], "как записаться в мфц\n", env)
     assert proc.returncode == 0, proc.stderr
     assert "консольный режим" in proc.stderr
     assert "МФЦ" in proc.stdout
-    assert (tmp_path / "data" / "bot.sqlite3").exists()
+    assert (tmp_path / "data" / "bot.sqlite3").exists() == db_url.startswith("sqlite")
+
+
+def test_run_without_a_channel_and_without_a_terminal_stops_with_an_error(tmp_path) -> None:
+    """Under systemd or in a container (input from /dev/null) the console cannot serve anyone."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=ROOT,
+        env=env, check=False, timeout=120,
+    )
+    assert proc.returncode == 78, proc.stderr  # EX_CONFIG: systemd's unit does not restart it in a loop
+    assert "BOT_TELEGRAM__TOKEN" in proc.stderr and "BOT_VK__TOKEN" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_in_a_terminal_the_log_goes_to_a_file_not_into_the_chat(tmp_path, monkeypatch, capsys) -> None:

@@ -20,12 +20,13 @@ from bot.storage.models import Account, ConversationRow, EventRow, KBEntryTitle,
 from tests.conftest import DEMO_KB
 from tests.dialogue_helpers import Person as Talker
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 
 def settings_for(tmp_path: Path, **env: str):
     import os
 
     os.environ["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
-    os.environ["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
     for key, value in env.items():
         os.environ[key] = value
     return load_settings()
@@ -221,6 +222,14 @@ async def test_handling_a_message_never_scans_a_whole_table(app: App) -> None:
     reads = [(s, p) for s, p in statements if s.lstrip().split()[0].upper() in ("SELECT", "UPDATE", "DELETE")]
     assert reads, "the path was not recorded"
     plans: list[str] = []
+    if not app.db.is_sqlite:  # PostgreSQL: with sequential scans priced out, only a missing index leaves one
+        async with app.db.transaction() as conn:
+            await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            for statement, parameters in reads:
+                rows = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)  # type: ignore[arg-type]
+                plans += [f"{row[0]}  <- {statement.split(chr(10))[0][:80]}" for row in rows]
+        assert plans and [p for p in plans if "Seq Scan" in p] == []
+        return
     async with app.db.read() as conn:
         for statement, parameters in reads:
             rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)  # type: ignore[arg-type]

@@ -19,6 +19,8 @@ from bot.editors.reload import Reloader, ReloadOutcome, start_watcher, stop_watc
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.storage.models import EventRow, KBVersion
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 SMALL = """\
 category: Тест
 entries:
@@ -124,7 +126,6 @@ async def test_watcher_reloads_on_file_change_and_refuses_a_broken_one(kb: Path)
 
 def settings_for(tmp_path: Path, kb: Path, **env: str):
     os.environ["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
-    os.environ["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
     os.environ["BOT_KNOWLEDGE_BASE__PATH"] = str(kb)
     os.environ["BOT_EDITORS__TELEGRAM_IDS"] = "[111, 222]"
     os.environ["BOT_EDITORS__REVIEW_DAYS"] = "90"

@@ -19,6 +19,8 @@ from bot.kb import load_knowledge_base
 from bot.kb.model import Entry, KnowledgeBase
 from tests.conftest import DEMO_KB
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 # Edge cases the demo base lacks: a .yml file, a link without a title, a numeric keyword, a text that
 # looks like a formula, an entry whose audience differs from its topic's, quotes and colons.
 EDGE = """\

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -15,6 +16,8 @@ from bot.storage.models import CaseRow
 from tests.db_helpers import count, settled
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import Running, start_bot, telegram_settings
+
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
 
 GROUP = -1001234567890
 PERSON = 7001

@@ -17,6 +17,8 @@ from bot.storage.models import Account, EventRow, LinkCode, Person
 from tests.conftest import DEMO_KB
 from tests.test_dialogue_service import settings_for
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 TG = UserRef("telegram", "501")
 VK = UserRef("vk", "701")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -18,8 +16,8 @@ def _revisions() -> list[str]:
     return [r.revision for r in reversed(list(script.walk_revisions("base", "heads")))]
 
 
-async def test_stairway_up_and_down(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'stairs.sqlite3'}")
+async def test_stairway_up_and_down(db_url: str) -> None:
+    database = Database(db_url)
     try:
         previous = "base"
         for revision in _revisions():
@@ -33,8 +31,8 @@ async def test_stairway_up_and_down(tmp_path: Path) -> None:
         await database.dispose()
 
 
-async def test_migrated_schema_matches_models(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'schema.sqlite3'}")
+async def test_migrated_schema_matches_models(db_url: str) -> None:
+    database = Database(db_url)
     try:
         await upgrade(database.engine)
 
@@ -48,13 +46,12 @@ async def test_migrated_schema_matches_models(tmp_path: Path) -> None:
         await database.dispose()
 
 
-def test_db_upgrade_command(tmp_path: Path) -> None:
-    from bot.cli import main
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+def test_db_upgrade_command(db_url: str) -> None:
     import os
 
-    os.environ["BOT_DATABASE__URL"] = url
+    from bot.cli import main
+
+    os.environ["BOT_DATABASE__URL"] = db_url
     try:
         assert main(["db", "upgrade"]) == 0
         assert main(["db", "current"]) == 0

@@ -33,6 +33,8 @@ from tests.dialogue_helpers import Person as Talker
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import telegram_settings
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 NIGHT_IN_KAMCHATKA = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 23:00 Kamchatka (UTC+12), 14:00 Moscow
 
 
@@ -231,6 +233,10 @@ class CrashingTransport:
 
 
 async def test_crash_mid_broadcast_resumes_and_repeats_at_most_what_was_in_flight(world: World) -> None:
+    if not world.app.db.is_sqlite:
+        # the "dead" sender's other gathered sends go on recording their outcomes after the crash (no
+        # process-wide write lock on PostgreSQL) while the survivor already takes the rows over
+        pytest.xfail("test artefact on PostgreSQL: the crashed sender's tasks outlive the crash (issue 16)")
     chats = list(range(100, 160))
     for chat in chats:
         await world.person(chat, records.CONTENT)

@@ -22,6 +22,8 @@ from tests.conftest import DEMO_KB
 from tests.dialogue_helpers import Person as Talker
 from tests.test_dialogue_service import settings_for
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 KAM = ZoneInfo("Asia/Kamchatka")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 21:00 in Kamchatka
 

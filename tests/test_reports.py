@@ -29,6 +29,8 @@ from bot.storage import Database, upgrade
 from bot.storage.models import EventRow
 from tests.conftest import DATA, DEMO_KB
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 KAMCHATKA = ZoneInfo("Asia/Kamchatka")  # UTC+12: local days differ from UTC days
 PERIOD = Period(date(2026, 11, 2), date(2026, 11, 15), KAMCHATKA)
 
@@ -121,8 +123,8 @@ def records(rows: list[dict[str, object]]) -> list[EventRecord]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'reports.sqlite3'}")
+async def db(db_url: str):
+    database = Database(db_url)
     await upgrade(database.engine)
     async with database.transaction() as conn:
         await conn.execute(insert(EventRow.__table__), synthetic_log())
@@ -284,10 +286,10 @@ def test_totals_add_up_and_say_why_people_do_not() -> None:
     assert "1 оценок" not in md and "2 раз " not in md
 
 
-def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import asyncio
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    url = db_url
 
     async def fill() -> None:
         database = Database(url)
@@ -322,13 +324,13 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert book["Варианты без выбора"].cell(row=2, column=2).value == 1
 
 
-def test_report_on_a_database_without_events(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    os.environ["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+def test_report_on_a_database_without_events(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    os.environ["BOT_DATABASE__URL"] = db_url
     assert main(["report", "--kb", str(DEMO_KB)]) == 1
     assert "python -m bot db upgrade" in capsys.readouterr().err
 
 
-async def test_operators_first_responses_come_from_the_cases(tmp_path) -> None:
+async def test_operators_first_responses_come_from_the_cases(db_url: str) -> None:
     from datetime import UTC, date, datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -339,7 +341,7 @@ async def test_operators_first_responses_come_from_the_cases(tmp_path) -> None:
     from bot.storage import Database, upgrade
     from bot.storage.models import CaseRow
 
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
+    db = Database(db_url)
     await upgrade(db.engine)
     opened = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
     async with db.transaction() as conn:

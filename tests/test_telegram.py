@@ -15,6 +15,8 @@ from tests.db_helpers import count, settled
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import running_bot, start_bot, telegram_settings
 
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
+
 USER = 5001
 HELPED = "<b>Это помогло?</b>"
 

@@ -1,22 +1,19 @@
 """Characters a database refuses (NUL, half a surrogate pair) never get past the channel-neutral
 message: a question with U+0000 is answered and stored on SQLite and on PostgreSQL alike.
 
-PostgreSQL runs when TEST_POSTGRES_URL names an empty database (postgresql+asyncpg://…)."""
+Runs on both engines through the ``db_url`` fixture (PostgreSQL with BOT_TEST_POSTGRES_URL)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.dialogue.messages import Incoming, UserRef, storable
 from bot.storage.models import Base
 from tests.fakes.telegram import FakeTelegram
 from tests.telegram_harness import start_bot, telegram_settings
 
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "")
 USER = 5151
 
 
@@ -37,22 +34,9 @@ async def _everything_stored(app: object) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("database", [
-    "sqlite",
-    pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES, reason="TEST_POSTGRES_URL is not set")),
-])
-async def test_a_question_with_nul_is_answered_and_stored(tmp_path: Path, database: str) -> None:
-    env = {"BOT_DATABASE__URL": POSTGRES} if database == "postgres" else {}
-    if database == "postgres":
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(POSTGRES)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+async def test_a_question_with_nul_is_answered_and_stored(tmp_path: Path, db_url: str) -> None:
     async with FakeTelegram() as fake:
-        settings = telegram_settings(tmp_path, fake, **env)
+        settings = telegram_settings(tmp_path, fake, BOT_DATABASE__URL=db_url)
         bot = await start_bot(settings, fake)
         try:
             fake.message(USER, "как открыть\u0000 ипшку")  # JSON "\u0000", as a client may send it

@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.vk.api import make_api
@@ -16,7 +17,9 @@ from bot.handoff.files import FileRef, FileUnavailable
 from bot.storage.models import OutboxRow
 from tests.db_helpers import count, settled
 from tests.fakes.vk import CLIENT_TEXT_ONLY, FakeVK
-from tests.vk_harness import running_bot
+from tests.vk_harness import running_bot, start_bot, vk_settings
+
+pytestmark = pytest.mark.usefixtures("db_url")  # every test here also runs on PostgreSQL
 
 USER = 7001
 HELPED = "Это помогло?"
@@ -98,7 +101,6 @@ async def test_photo_and_group_chat_messages(tmp_path: Path) -> None:
 
 async def test_restart_between_events_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
     from bot.storage.models import ProcessedUpdate, VKPollState
-    from tests.vk_harness import start_bot, vk_settings
 
     async with FakeVK() as fake:
         settings = vk_settings(tmp_path, fake)
@@ -404,3 +406,80 @@ async def test_files_go_to_vk_only_of_the_kinds_the_token_may_upload() -> None:
             assert await uploadable_kinds(api) == {Attachment.PHOTO, Attachment.DOCUMENT}
         finally:
             await api.http_client.close()
+
+
+async def test_one_instance_polls_and_another_takes_over_when_it_stops(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.vk import leader
+
+    monkeypatch.setattr(leader, "RENEW", 0.2)
+    async with FakeVK() as fake:
+        first = await start_bot(vk_settings(tmp_path / "one", fake, BOT_DATABASE__URL=db_url), fake)
+        second = await start_bot(vk_settings(tmp_path / "two", fake, BOT_DATABASE__URL=db_url), fake)
+        stopped = False
+        try:
+            assert first.runtime.poller is not None and second.runtime.poller is None  # one polls
+            fake.message(USER, "привет")
+            await fake.wait_for(lambda: len(fake.sent(USER)) > 0)
+            await settled(first.app)
+            before = len(fake.sent(USER))
+            await first.stop()
+            stopped = True
+            await fake.wait_for(lambda: second.runtime.poller is not None)  # the other takes over…
+            fake.message(USER, "как записаться в мфц")
+            await fake.wait_for(lambda: any("МФЦ" in t for t in fake.texts(USER)[before:]))  # …where it stopped
+            await settled(second.app)
+            assert len(fake.calls_of("groups.getLongPollServer")) == 2
+        finally:
+            await second.stop()
+            if not stopped:
+                await first.stop()
+
+
+async def test_callback_api_confirms_checks_the_secret_and_answers_ok(tmp_path: Path) -> None:
+    import aiohttp
+
+    async with FakeVK() as fake:
+        settings = vk_settings(
+            tmp_path, fake, BOT_VK__MODE="callback", BOT_VK__CALLBACK__PORT="0",
+            BOT_VK__CALLBACK__CONFIRMATION="a1b2c3",
+            BOT_VK__CALLBACK__SECRET="s3cret",
+        )
+        bot = await start_bot(settings, fake)
+        url = f"http://127.0.0.1:{bot.runtime.port}/vk"
+        try:
+            assert bot.runtime.poller is None and fake.calls_of("groups.getLongPollServer") == []
+            async with aiohttp.ClientSession() as http:
+
+                async def post(event: dict[str, object]) -> tuple[int, str]:
+                    async with http.post(url, json=event) as response:
+                        return response.status, await response.text()
+
+                group = fake.group_id
+                assert await post({"type": "confirmation", "group_id": group, "secret": "s3cret"}) == (200, "a1b2c3")
+                event = fake.message(USER, "как записаться в мфц")
+                assert (await post({**event, "secret": "wrong"}))[0] == 403
+                assert (await post({**event, "group_id": group + 1, "secret": "s3cret"}))[0] == 403
+                assert await post({**event, "secret": "s3cret"}) == (200, "ok")
+                await fake.wait_for(lambda: any("МФЦ" in t for t in fake.texts(USER)))
+                await settled(bot.app)
+                sent = len(fake.sent(USER))
+                assert await post({**event, "secret": "s3cret"}) == (200, "ok")  # VK's repeat: taken, not answered
+                await settled(bot.app)
+                assert len(fake.sent(USER)) == sent
+        finally:
+            await bot.stop()
+
+
+def test_callback_mode_needs_the_confirmation_and_the_secret() -> None:
+    import os
+
+    from bot.config import ConfigError, load_settings
+
+    os.environ.update({"BOT_VK__TOKEN": "vk1.a.token", "BOT_VK__MODE": "callback"})
+    with pytest.raises(ConfigError, match="BOT_VK__CALLBACK__CONFIRMATION"):
+        load_settings()
+    os.environ["BOT_VK__CALLBACK__CONFIRMATION"] = "a1b2c3"
+    with pytest.raises(ConfigError, match="BOT_VK__CALLBACK__SECRET"):
+        load_settings()

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -160,6 +160,12 @@ class Journal:
         live = [job for job in batch if id(job) not in duplicates]
         self._create_accounts(conn, [job for job in live if job.new_user is not None])
         saved = dict(zip(map(id, live), self._save_states(conn, live), strict=True))
+        for job in live:
+            if not saved[id(job)] and job.update_key is not None:
+                # lost a race (another instance changed the conversation): the message is handled
+                # again, so its update must not stay recorded as handled
+                channel, key = job.update_key
+                conn.execute(delete(_updates).where(_updates.c.channel == channel, _updates.c.update_key == key))
         self._apply_rest(conn, [job for job in live if saved[id(job)]])
         return [_DUPLICATE if id(job) in duplicates else saved[id(job)] for job in batch]
 

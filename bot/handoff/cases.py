@@ -165,9 +165,14 @@ async def close(conn: AsyncConnection, case_id: int, by: str, now: datetime) -> 
     return result.rowcount == 1
 
 
-async def mark(conn: AsyncConnection, case_id: int, **values: datetime) -> None:
-    """Record that an SLA reminder (``reminded_at``) or escalation (``escalated_at``) was sent."""
-    await conn.execute(update(_cases).where(_cases.c.id == case_id).values(**values))
+async def mark_once(conn: AsyncConnection, case_id: int, column: str, **values: datetime) -> bool:
+    """Record that an SLA reminder (``reminded_at``) or escalation (``escalated_at``) is being sent:
+    ``values`` are set only if ``column`` is still empty; whether this call did it. Another instance
+    checking the same case at the same moment waits for this transaction, then finds it set."""
+    result = await conn.execute(
+        update(_cases).where(_cases.c.id == case_id, _cases.c[column].is_(None)).values(**values)
+    )
+    return bool(result.rowcount)
 
 
 async def anonymise_person(conn: AsyncConnection, person_id: int, now: datetime) -> list[Case]:

@@ -557,18 +557,22 @@ class HandoffService:
                 if case.first_response_at is not None:
                     continue
                 waited = self.waited(case, now)
+                # claimed by a conditional update first: with several instances, one of them posts
                 if waited >= 2 * sla and case.escalated_at is None:
+                    if not await cases.mark_once(conn, case.id, "escalated_at", escalated_at=now,
+                                                 reminded_at=case.reminded_at or now):
+                        continue
                     text = self.t.format(self.t.sla_escalation, supervisors=self.supervisors(), case=case.id,
                                          waited=format_wait(waited))
                     await self.post_to_workspace(conn, text, case=case.id, now=now)
                     await self.post_to_workspace(conn, text, now=now)
-                    await cases.mark(conn, case.id, escalated_at=now, reminded_at=case.reminded_at or now)
                     sent += 1
                 elif waited >= sla and case.reminded_at is None:
+                    if not await cases.mark_once(conn, case.id, "reminded_at", reminded_at=now):
+                        continue
                     text = self.t.format(self.t.sla_reminder, case=case.id, waited=format_wait(waited),
                                          sla=format_wait(sla))
                     await self.post_to_workspace(conn, text, case=case.id, now=now)
-                    await cases.mark(conn, case.id, reminded_at=now)
                     sent += 1
         if sent:
             self.wake()

@@ -18,7 +18,7 @@ from bot.channels.max.transport import MaxTransport
 from bot.channels.max.webhook import WebhookServer, build_app
 from bot.config import MaxSection
 from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.handoff.files import FileRef
@@ -87,6 +87,7 @@ class MaxRuntime:
     server: WebhookServer | None = None
     port: int | None = None
     tasks: tuple[asyncio.Task[None], ...] = ()
+    budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
 
     @classmethod
     async def start(cls, app: App, section: MaxSection, api: MaxAPI | None = None) -> MaxRuntime:
@@ -117,6 +118,8 @@ class MaxRuntime:
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
         runtime = cls(api, channel, sender, name)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
         await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="max-outbox")
         replays = asyncio.create_task(  # bot updates replay ID
@@ -150,6 +153,8 @@ class MaxRuntime:
         await wind_down(self.tasks, "max-polling")
         await self.channel.drain()
         await self.sender.close()
+        if self.budget is not None:
+            await self.budget.stop()
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)

@@ -23,7 +23,7 @@ from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import WebhookServer, build_app, register
 from bot.config import TelegramSection
 from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.sender import Sender
 from bot.notify.jobs import consent_gate
 
@@ -52,6 +52,7 @@ class TelegramRuntime:
     server: WebhookServer | None = None
     port: int | None = None
     tasks: tuple[asyncio.Task[None], ...] = ()
+    budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
 
     @classmethod
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
@@ -65,8 +66,9 @@ class TelegramRuntime:
         bot = bot or make_bot(section, updates)
         desk = TelegramDesk(app, bot, app.handoff, app.handoff.section.chat_id or 0) if app.handoff else None
         transport = TelegramTransport(bot, desk)
+        limiter = Limiter(rate_limits(section), is_group)
         sender = Sender(
-            app.db, transport, Limiter(rate_limits(section), is_group), app.clock, app.dialogue.instance,
+            app.db, transport, limiter, app.clock, app.dialogue.instance,
             gate=consent_gate(app.db), lease=timedelta(seconds=app.settings.delivery.lease_seconds),
         )
         channel = TelegramChannel(app, bot, sender)
@@ -85,6 +87,8 @@ class TelegramRuntime:
         if desk is not None:
             app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
         await sender.recover()  # replies left waiting before a restart go first, in order
         pump = asyncio.create_task(sender.run(), name="telegram-outbox")
         replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
@@ -132,5 +136,7 @@ class TelegramRuntime:
         await wind_down(self.tasks, "telegram-polling")
         await self.channel.drain()
         await self.sender.close()
+        if self.budget is not None:
+            await self.budget.stop()
         self.channel.app.file_sources.pop(CHANNEL, None)
         await self.bot.session.close()

@@ -69,6 +69,9 @@ def build_app(
         return web.json_response({"ok": True})
 
     async def health(request: web.Request) -> web.Response:
+        checks = channel.app.extras.get("health")  # bot.health.Health, when the runner made one
+        if checks is not None:
+            return await checks.handle(request)  # type: ignore[attr-defined,no-any-return]
         return web.json_response({"status": "ok"})
 
     app = web.Application()

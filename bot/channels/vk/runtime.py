@@ -18,13 +18,16 @@ from bot.channels.background import wind_down
 from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.vk import files, store
 from bot.channels.vk.api import VKUnavailable, make_api
+from bot.channels.vk.callback import CallbackServer
+from bot.channels.vk.callback import build_app as build_callback_app
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
+from bot.channels.vk.leader import LongPollLeader
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
 from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits
+from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.handoff.files import FileRef
@@ -90,15 +93,29 @@ async def configure_long_poll(api: API, group_id: int, version: str) -> None:
         )
 
 
+def replay_task(app: App, channel: VKChannel) -> asyncio.Task[None]:
+    """Replays of dead letters asked for with ``bot updates replay ID``."""
+    replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
+    return asyncio.create_task(replayer.run(), name="vk-replays")
+
+
 @dataclass
 class VKRuntime:
     api: API
     channel: VKChannel
     sender: Sender
-    poller: VKPoller
+    leader: LongPollLeader | None  # None in callback mode
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
+    server: CallbackServer | None = None  # callback mode
+    port: int | None = None
+    budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
+
+    @property
+    def poller(self) -> VKPoller | None:
+        """The long poll, while this instance is the one that polls."""
+        return self.leader.poller if self.leader is not None else None
 
     @classmethod
     async def start(cls, app: App, section: VKSection, api: API | None = None) -> VKRuntime:
@@ -115,11 +132,11 @@ class VKRuntime:
 
         try:
             group_id, name = await call("groups.getById", lambda: community(api, section.group_id))
-            if section.configure_long_poll:
+            if section.configure_long_poll and section.mode == "longpoll":
                 await call("groups.setLongPollSettings",
                            lambda: configure_long_poll(api, group_id, section.api_version))
             async with app.db.transaction() as conn:
-                saved_ts, random_key = await store.poll_state(conn, group_id, app.clock.now())
+                _, random_key = await store.poll_state(conn, group_id, app.clock.now())
         except BaseException:
             await api.http_client.close()
             raise
@@ -142,35 +159,72 @@ class VKRuntime:
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
         sender.on_blocked = channel.on_blocked
         app.add_sender(sender.wake)
+        if section.mode == "callback":
+            return await cls._start_callback(app, section, api, channel, sender, limiter, group_id, name)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
-        poller = VKPoller(
-            polling, channel, app.db, app.clock, group_id, saved_ts, app.settings.delivery.dead_letter_after
+
+        def make_poller(saved_ts: str | None) -> VKPoller:
+            return VKPoller(
+                polling, channel, app.db, app.clock, group_id, saved_ts, app.settings.delivery.dead_letter_after
+            )
+
+        leader = LongPollLeader(
+            make_poller, app.db, app.clock, group_id, app.dialogue.instance,
+            prepare=lambda poller: call("groups.getLongPollServer", poller.prepare),
         )
         try:
-            await call("groups.getLongPollServer", poller.prepare)
+            await leader.start()
         except BaseException:
             await api.http_client.close()
             raise
-        runtime = cls(api, channel, sender, poller, group_id, name)
+        runtime = cls(api, channel, sender, leader, group_id, name)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
         await sender.recover()  # replies left waiting before a restart go first, in order
         runtime.tasks = (
             asyncio.create_task(sender.run(), name="vk-outbox"),
-            asyncio.create_task(poller.run(), name="vk-polling"),
-            asyncio.create_task(  # bot updates replay ID
-                Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(),
-                name="vk-replays",
-            ),
+            asyncio.create_task(leader.run(), name="vk-polling"),
+            replay_task(app, channel),
         )
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime
 
+    @classmethod
+    async def _start_callback(
+        cls, app: App, section: VKSection, api: API, channel: VKChannel, sender: Sender, limiter: Limiter,
+        group_id: int, name: str,
+    ) -> VKRuntime:
+        hook = section.callback
+        assert hook.confirmation is not None and hook.secret is not None
+        server = CallbackServer(
+            build_callback_app(channel, hook.path, hook.confirmation, hook.secret.get_secret_value()),
+            hook.listen, hook.port,
+        )
+        try:
+            port = await server.start()
+        except BaseException:
+            await api.http_client.close()
+            raise
+        runtime = cls(api, channel, sender, None, group_id, name, server=server, port=port)
+        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
+        await runtime.budget.start()
+        await sender.recover()  # replies left waiting before a restart go first, in order
+        runtime.tasks = (asyncio.create_task(sender.run(), name="vk-outbox"), replay_task(app, channel))
+        log.info("VK community %s (%s) receives events at port %s%s (Callback API)", group_id, name, port, hook.path)
+        return runtime
+
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
-        self.poller.stop()
+        if self.leader is not None:
+            self.leader.stop()
+        if self.server is not None:
+            await self.server.stop()
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)
         await wind_down(self.tasks, "vk-polling")
         await self.channel.drain()
         await self.sender.close()
+        if self.budget is not None:
+            await self.budget.stop()
         await self.api.http_client.close()

@@ -4,6 +4,7 @@ from bot.storage.models.analytics import EventRow
 from bot.storage.models.base import Base
 from bot.storage.models.delivery import DeadLetter, DeliveryInstance, OutboxRow, ProcessedUpdate
 from bot.storage.models.handoff import CaseRow
+from bot.storage.models.instances import JobRun, Lease, SharedValue
 from bot.storage.models.kb import KBEntryTitle, KBVersion
 from bot.storage.models.linking import LinkAttempt, LinkCode
 from bot.storage.models.notify import (
@@ -34,9 +35,11 @@ __all__ = [
     "DismissedCluster",
     "EventRow",
     "IdCounter",
+    "JobRun",
     "KBChange",
     "KBEntryTitle",
     "KBVersion",
+    "Lease",
     "LinkAttempt",
     "LinkCode",
     "NotificationSettings",
@@ -45,6 +48,7 @@ __all__ = [
     "ProcessedUpdate",
     "RatingInvitation",
     "ReminderRow",
+    "SharedValue",
     "StaffSession",
     "StaffUser",
     "VKClient",

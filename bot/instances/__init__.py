@@ -1,0 +1,1 @@
+"""Several bot instances on one database: leases, once-per-period jobs, values generated once."""

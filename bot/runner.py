@@ -68,47 +68,19 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             from bot.web.server import WebRuntime
 
             runtimes.append(await WebRuntime.start(app, settings.web, reloader))
-        if settings.telegram.token is not None:
-            from bot.channels.telegram.runtime import TelegramRuntime
-
+        for token, channel in ((settings.telegram.token, _telegram), (settings.vk.token, _vk),
+                               (settings.max.token, _max)):
+            if token is None:
+                continue
+            start, refusals = channel(app, settings)
             try:
-                telegram = await until_stopped(TelegramRuntime.start(app, settings.telegram), stop)
-            except TelegramUnauthorizedError:
-                print("Telegram did not accept the token (BOT_TELEGRAM__TOKEN): check it with @BotFather.",
-                      file=sys.stderr)
+                runtime = await until_stopped(start, stop)
+            except tuple(refusals) as exc:
+                print(next(say(exc) for kind, say in refusals.items() if isinstance(exc, kind)), file=sys.stderr)
                 return 1
-            except TelegramNotFound:
-                print("Telegram: the token or telegram.api_server is wrong (the Bot API answered 404 Not Found).",
-                      file=sys.stderr)
-                return 1
-            except StartupError as exc:
-                print(f"Telegram: {exc}", file=sys.stderr)
-                return 1
-            if telegram is None:
-                return 0  # stopped while waiting for Telegram
-            runtimes.append(telegram)
-        if settings.vk.token is not None:
-            from bot.channels.vk.runtime import VKRuntime, VKSetupError
-
-            try:
-                vk = await until_stopped(VKRuntime.start(app, settings.vk), stop)
-            except VKSetupError as exc:
-                print(f"VK: {exc}", file=sys.stderr)
-                return 1
-            if vk is None:
-                return 0  # stopped while waiting for VK
-            runtimes.append(vk)
-        if settings.max.token is not None:
-            from bot.channels.max.runtime import MaxRuntime, MaxSetupError
-
-            try:
-                max_runtime = await until_stopped(MaxRuntime.start(app, settings.max), stop)
-            except MaxSetupError as exc:
-                print(f"MAX: {exc}", file=sys.stderr)
-                return 1
-            if max_runtime is None:
-                return 0  # stopped while waiting for MAX
-            runtimes.append(max_runtime)
+            if runtime is None:
+                return 0  # stopped while waiting for the platform
+            runtimes.append(runtime)
         health_server = await start_health(app, runtimes, settings)
         scheduler.start()
         settle_heap()
@@ -126,6 +98,33 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         for runtime in reversed(runtimes):
             await runtime.stop()
         await app.close()
+
+
+Refusals = dict[type[BaseException], Callable[[BaseException], str]]  # an error the channel cannot retry -> one line
+
+
+def _telegram(app: App, settings: Settings) -> tuple[Coroutine[Any, Any, Any], Refusals]:
+    from bot.channels.telegram.runtime import TelegramRuntime
+
+    return TelegramRuntime.start(app, settings.telegram), {
+        TelegramUnauthorizedError:
+            lambda _: "Telegram did not accept the token (BOT_TELEGRAM__TOKEN): check it with @BotFather.",
+        TelegramNotFound:
+            lambda _: "Telegram: the token or telegram.api_server is wrong (the Bot API answered 404 Not Found).",
+        StartupError: lambda exc: f"Telegram: {exc}",
+    }
+
+
+def _vk(app: App, settings: Settings) -> tuple[Coroutine[Any, Any, Any], Refusals]:
+    from bot.channels.vk.runtime import VKRuntime, VKSetupError
+
+    return VKRuntime.start(app, settings.vk), {VKSetupError: lambda exc: f"VK: {exc}"}
+
+
+def _max(app: App, settings: Settings) -> tuple[Coroutine[Any, Any, Any], Refusals]:
+    from bot.channels.max.runtime import MaxRuntime, MaxSetupError
+
+    return MaxRuntime.start(app, settings.max), {MaxSetupError: lambda exc: f"MAX: {exc}"}
 
 
 async def until_stopped(start: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:

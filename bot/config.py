@@ -260,7 +260,7 @@ class MaxRateLimitsSection(RateLimitsSection):
 class MaxWebhookSection(Section):
     url: str = ""  # the public HTTPS address MAX posts updates to, e.g. https://bot.example.org/max
     listen: str = "0.0.0.0"
-    port: int = Field(8081, ge=0, le=65535)  # 0: any free port (tests)
+    port: int = Field(8083, ge=0, le=65535)  # 0: any free port (tests)
     path: str = "/max"
     secret: SecretStr | None = None  # checked in every request's X-Max-Bot-Api-Secret header
 

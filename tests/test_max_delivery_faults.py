@@ -33,3 +33,31 @@ async def test_an_update_that_always_fails_is_set_aside_and_the_bot_goes_on(
         async with bot.app.db.read() as conn:
             [letter] = (await conn.execute(select(DeadLetter.__table__))).all()
         assert letter.channel == "max" and letter.status == "dead" and letter.failures == 3
+
+
+async def test_in_webhook_mode_an_update_that_always_fails_is_set_aside_after_n_deliveries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.max_harness import max_settings, start_bot
+
+    async with FakeMax() as fake:
+        settings = max_settings(
+            tmp_path, fake, BOT_MAX__MODE="webhook", BOT_MAX__WEBHOOK__URL="http://127.0.0.1:0/max",
+            BOT_MAX__WEBHOOK__PORT="0", BOT_MAX__WEBHOOK__LISTEN="127.0.0.1",
+            BOT_MAX__WEBHOOK__SECRET="s3cret-webhook_token",
+        )
+        bot = await start_bot(settings, fake)
+        try:
+            fake.subscriptions[0]["url"] = f"http://127.0.0.1:{bot.runtime.port}/max"
+            poison(monkeypatch, POISON)
+            fake.message(USER, POISON)
+            # MAX delivers it again after each error answer; the third failure sets it aside (200)
+            await fake.wait_for(lambda: fake.texts(USER) == [bot.app.texts.update_failed], timeout=15)
+            assert [status for _, status in fake.webhook_deliveries] == [500, 500, 200]
+            fake.message(USER, "как открыть ипшку")  # the bot goes on
+            await fake.wait_for(lambda: asked_helped(fake, USER), timeout=15)
+            async with bot.app.db.read() as conn:
+                [letter] = (await conn.execute(select(DeadLetter.__table__))).all()
+            assert letter.channel == "max" and letter.status == "dead" and letter.failures == 3
+        finally:
+            await bot.stop()

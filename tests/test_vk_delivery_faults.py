@@ -53,3 +53,40 @@ async def test_an_event_that_always_fails_is_set_aside_and_the_bot_goes_on(
         await fake.wait_for(lambda: len(fake.texts(USER)) > before)
         async with bot.app.db.read() as conn:
             assert await conn.scalar(select(DeadLetter.status)) == "replayed"
+
+
+async def test_in_callback_mode_an_event_that_always_fails_is_set_aside_after_n_deliveries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiohttp
+
+    from tests.vk_harness import start_bot, vk_settings
+
+    async with FakeVK() as fake:
+        settings = vk_settings(
+            tmp_path, fake, BOT_VK__MODE="callback", BOT_VK__CALLBACK__PORT="0",
+            BOT_VK__CALLBACK__CONFIRMATION="a1b2c3", BOT_VK__CALLBACK__SECRET="s3cret",
+        )
+        bot = await start_bot(settings, fake)
+        url = f"http://127.0.0.1:{bot.runtime.port}/vk"
+        try:
+            poison(monkeypatch, POISON)
+            async with aiohttp.ClientSession() as http:
+
+                async def post(event: dict[str, object]) -> int:
+                    async with http.post(url, json={**event, "secret": "s3cret"}) as response:
+                        return response.status
+
+                event = fake.message(USER, POISON)
+                # VK sends it again after each error answer; the third failure sets it aside ("ok")
+                assert [await post(event) for _ in range(3)] == [500, 500, 200]
+                await fake.wait_for(lambda: fake.texts(USER) == [bot.app.texts.update_failed])
+                assert await post(event) == 200  # a late copy: skipped
+                assert await post(fake.message(USER, "как открыть ипшку")) == 200  # the bot goes on
+                await fake.wait_for(lambda: asked_helped(fake, USER))
+            async with bot.app.db.read() as conn:
+                [letter] = (await conn.execute(select(DeadLetter.__table__))).all()
+            assert letter.channel == "vk" and letter.status == "dead" and letter.failures == 3
+            assert fake.texts(USER).count(bot.app.texts.update_failed) == 1
+        finally:
+            await bot.stop()

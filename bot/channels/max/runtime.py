@@ -135,7 +135,8 @@ class MaxRuntime:
         secret = hook.secret.get_secret_value()
         runtime.tasks = (pump, replays)
         try:
-            runtime.server = WebhookServer(build_app(channel, hook.path, secret), hook.listen, hook.port)
+            receiver = build_app(channel, hook.path, secret, app.settings.delivery.dead_letter_after)
+            runtime.server = WebhookServer(receiver, hook.listen, hook.port)
             runtime.port = await runtime.server.start()
             await api.subscribe(hook.url, secret, UPDATE_TYPES)
         except (MaxError, MaxUnavailable, OSError) as exc:

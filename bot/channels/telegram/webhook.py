@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections import OrderedDict
 
 import orjson
 from aiogram import Bot
@@ -15,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
-from bot.delivery.dead_letters import is_environmental
+from bot.delivery.dead_letters import Redeliveries
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -33,7 +32,7 @@ def build_app(
             "telegram.webhook.secret (BOT_TELEGRAM__WEBHOOK__SECRET) is empty: the webhook would accept "
             "anyone's requests. Set a secret and start again."
         )
-    failures: OrderedDict[int, int] = OrderedDict()  # update id -> failed attempts (Telegram retries)
+    failures = Redeliveries(give_up_after)  # Telegram delivers a failed update again
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -49,17 +48,14 @@ def build_app(
         try:
             replies = await channel.store(update)
         except Exception as exc:
-            if not is_environmental(exc):
-                failures[update.update_id] = failures.pop(update.update_id, 0) + 1
-                while len(failures) > 10_000:
-                    failures.popitem(last=False)
-            if failures.get(update.update_id, 0) < give_up_after:
+            key = str(update.update_id)
+            if not failures.failed(key, exc):
                 log.exception("Handling update %s failed; Telegram will deliver it again", update.update_id)
                 return web.json_response({"ok": False}, status=500)
-            log.error("Handling update %s failed %d times; setting it aside", update.update_id,
-                      failures[update.update_id], exc_info=exc)
+            count = failures.pop(key)
+            log.error("Handling update %s failed %d times; setting it aside", update.update_id, count, exc_info=exc)
             try:  # a dead letter: Telegram may move on
-                replies = await channel.dead(update, exc, failures.pop(update.update_id))
+                replies = await channel.dead(update, exc, count)
             except Exception:
                 log.exception("Could not set update %s aside; Telegram will deliver it again", update.update_id)
                 return web.json_response({"ok": False}, status=500)

@@ -5,7 +5,8 @@ VK's rules: the server answers a ``confirmation`` request with the confirmation 
 community's settings, checks the ``secret`` key of every request, and answers ``ok`` once the event
 is taken; any other answer makes VK deliver the event again (the bot recognises a repeated event by
 its ``event_id``). The answer here comes after the event and its replies are stored; the replies are
-sent after that. One person's events are handled in order.
+sent after that. One person's events are handled in order. An event that fails ``give_up_after``
+times is set aside as a dead letter (``bot updates dead``) and answered ``ok``, so VK stops sending it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from aiohttp import web
 
 from bot.channels.background import Background
 from bot.channels.vk.channel import VKChannel
-from bot.channels.vk.inbound import peer_of
+from bot.channels.vk.inbound import event_key, peer_of
+from bot.delivery.dead_letters import Redeliveries
 from bot.dialogue.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
 
-def build_app(channel: VKChannel, path: str, confirmation: str, secret: str) -> web.Application:
+def build_app(
+    channel: VKChannel, path: str, confirmation: str, secret: str, give_up_after: int = 3
+) -> web.Application:
     people = KeyedLocks()
+    failures = Redeliveries(give_up_after)
     background = Background()
 
     async def receive(request: web.Request) -> web.Response:
@@ -44,9 +49,18 @@ def build_app(channel: VKChannel, path: str, confirmation: str, secret: str) -> 
         try:
             async with people.hold(str(peer_of(event))):
                 replies = await channel.store(event)
-        except Exception:
-            log.exception("Handling VK event %s failed; VK will deliver it again", event.get("event_id"))
-            return web.Response(status=500, text="error")
+        except Exception as exc:
+            key = event_key(event)
+            if not failures.failed(key, exc):
+                log.exception("Handling VK event %s failed; VK will deliver it again", key)
+                return web.Response(status=500, text="error")
+            count = failures.pop(key)
+            log.error("Handling VK event %s failed %d times; setting it aside", key, count, exc_info=exc)
+            try:  # a dead letter: VK may move on
+                replies = await channel.dead(event, exc, count)
+            except Exception:
+                log.exception("Could not set VK event %s aside; VK will deliver it again", key)
+                return web.Response(status=500, text="error")
         if replies:
             background.spawn(channel.deliver(replies))
         return web.Response(text="ok")

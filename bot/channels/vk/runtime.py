@@ -197,7 +197,10 @@ class VKRuntime:
         hook = section.callback
         assert hook.confirmation is not None and hook.secret is not None
         server = CallbackServer(
-            build_callback_app(channel, hook.path, hook.confirmation, hook.secret.get_secret_value()),
+            build_callback_app(
+                channel, hook.path, hook.confirmation, hook.secret.get_secret_value(),
+                app.settings.delivery.dead_letter_after,
+            ),
             hook.listen, hook.port,
         )
         try:

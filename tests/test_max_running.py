@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.db_helpers import settled
 from tests.fakes.max import FakeMax
 from tests.max_harness import running_bot
@@ -251,3 +253,34 @@ async def test_a_broadcast_reaches_max_people_who_agreed_and_no_one_else(tmp_pat
         await settled(app)
         assert fake.texts(801)[0].startswith("Новая мера поддержки") and fake.sent(802) == []
         assert any(label == "Отписаться" for label, _ in fake.buttons(801))
+
+
+async def test_polling_one_instance_polls_and_another_takes_over_when_it_stops(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels import poll_leader
+    from tests.max_harness import max_settings, start_bot
+
+    monkeypatch.setattr(poll_leader, "RENEW", 0.2)
+    async with FakeMax() as fake:
+        first = await start_bot(max_settings(tmp_path / "one", fake, BOT_DATABASE__URL=db_url), fake)
+        second = await start_bot(max_settings(tmp_path / "two", fake, BOT_DATABASE__URL=db_url), fake)
+        stopped = False
+        try:
+            assert first.runtime.poller is not None and second.runtime.poller is None  # one polls
+            fake.message(USER, "как открыть ипшку")
+            await fake.wait_for(lambda: asked_helped(fake, USER), timeout=15)
+            await settled(first.app)
+            before = len(fake.texts(USER))
+            await first.stop()
+            stopped = True
+            await fake.wait_for(lambda: second.runtime.poller is not None)  # the other takes over…
+            fake.message(USER, "как записаться в мфц")
+            await fake.wait_for(lambda: any("МФЦ" in t for t in fake.texts(USER)[before:]), timeout=15)
+            await settled(second.app)
+            texts = fake.texts(USER)
+            assert len(texts) == len(set(texts))  # nothing handled twice
+        finally:
+            await second.stop()
+            if not stopped:
+                await first.stop()

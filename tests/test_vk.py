@@ -411,9 +411,9 @@ async def test_files_go_to_vk_only_of_the_kinds_the_token_may_upload() -> None:
 async def test_one_instance_polls_and_another_takes_over_when_it_stops(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.channels.vk import leader
+    from bot.channels import poll_leader
 
-    monkeypatch.setattr(leader, "RENEW", 0.2)
+    monkeypatch.setattr(poll_leader, "RENEW", 0.2)
     async with FakeVK() as fake:
         first = await start_bot(vk_settings(tmp_path / "one", fake, BOT_DATABASE__URL=db_url), fake)
         second = await start_bot(vk_settings(tmp_path / "two", fake, BOT_DATABASE__URL=db_url), fake)

@@ -16,6 +16,7 @@ from bot.channels.max.inbound import CHANNEL, UPDATE_TYPES
 from bot.channels.max.polling import MaxPoller
 from bot.channels.max.transport import MaxTransport
 from bot.channels.max.webhook import WebhookServer, build_app
+from bot.channels.poll_leader import PollLeader
 from bot.config import MaxSection
 from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits, SharedBudget
@@ -83,11 +84,16 @@ class MaxRuntime:
     channel: MaxChannel
     sender: Sender
     name: str
-    poller: MaxPoller | None = None
+    leader: PollLeader[MaxPoller] | None = None  # polling mode: one instance polls, the others stand by
     server: WebhookServer | None = None
     port: int | None = None
     tasks: tuple[asyncio.Task[None], ...] = ()
     budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
+
+    @property
+    def poller(self) -> MaxPoller | None:
+        """The poller while this instance polls (None in webhook mode or while it stands by)."""
+        return self.leader.poller if self.leader is not None else None
 
     @classmethod
     async def start(cls, app: App, section: MaxSection, api: MaxAPI | None = None) -> MaxRuntime:
@@ -126,8 +132,20 @@ class MaxRuntime:
             Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(), name="max-replays"
         )
         if section.mode == "polling":
-            runtime.poller = MaxPoller(api, channel, section.polling_timeout, app.settings.delivery.dead_letter_after)
-            runtime.tasks = (pump, replays, asyncio.create_task(runtime.poller.run(), name="max-polling"))
+
+            async def lead() -> MaxPoller:  # MAX keeps the position (the marker) itself
+                return MaxPoller(api, channel, section.polling_timeout, app.settings.delivery.dead_letter_after)
+
+            runtime.leader = PollLeader(
+                f"max-polling:{name}", f"MAX bot {name}", lead, app.db, app.clock, app.dialogue.instance
+            )
+            runtime.tasks = (pump, replays)
+            try:
+                await runtime.leader.start()
+            except BaseException:
+                await runtime.stop()
+                raise
+            runtime.tasks = (pump, replays, asyncio.create_task(runtime.leader.run(), name="max-polling"))
             log.info("MAX bot %s is polling for updates", name)
             return runtime
         hook = section.webhook
@@ -147,8 +165,8 @@ class MaxRuntime:
 
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, send what is due, close the HTTP session."""
-        if self.poller is not None:
-            self.poller.stop()
+        if self.leader is not None:
+            self.leader.stop()
         if self.server is not None:
             await self.server.stop()
         await wind_down(self.tasks, "max-polling")

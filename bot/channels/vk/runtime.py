@@ -15,6 +15,7 @@ from vkbottle.polling import BotPolling
 
 from bot.app import App
 from bot.channels.background import wind_down
+from bot.channels.poll_leader import PollLeader
 from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.vk import files, store
 from bot.channels.vk.api import VKUnavailable, make_api
@@ -22,7 +23,6 @@ from bot.channels.vk.callback import CallbackServer
 from bot.channels.vk.callback import build_app as build_callback_app
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
-from bot.channels.vk.leader import LongPollLeader
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
@@ -104,7 +104,7 @@ class VKRuntime:
     api: API
     channel: VKChannel
     sender: Sender
-    leader: LongPollLeader | None  # None in callback mode
+    leader: PollLeader[VKPoller] | None  # None in callback mode
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
@@ -168,9 +168,15 @@ class VKRuntime:
                 polling, channel, app.db, app.clock, group_id, saved_ts, app.settings.delivery.dead_letter_after
             )
 
-        leader = LongPollLeader(
-            make_poller, app.db, app.clock, group_id, app.dialogue.instance,
-            prepare=lambda poller: call("groups.getLongPollServer", poller.prepare),
+        async def lead() -> VKPoller:  # this instance polls: from the position stored in the database
+            async with app.db.read() as conn:
+                saved_ts, _ = await store.poll_state(conn, group_id, app.clock.now())
+            poller = make_poller(saved_ts)
+            await call("groups.getLongPollServer", poller.prepare)  # rate-limited, retried
+            return poller
+
+        leader = PollLeader(
+            f"vk-longpoll:{group_id}", f"VK community {group_id}", lead, app.db, app.clock, app.dialogue.instance
         )
         try:
             await leader.start()

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.http_server import HttpServer
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
@@ -66,22 +67,10 @@ class Health:
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
 
-class HealthServer:
+class HealthServer(HttpServer):
     """A small HTTP server answering ``GET /health`` only."""
 
     def __init__(self, health: Health, host: str, port: int) -> None:
         app = web.Application()
         app.router.add_get("/health", health.handle)
-        self.runner = web.AppRunner(app, handle_signals=False)
-        self.host = host
-        self.port = port
-
-    async def start(self) -> int:
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, self.port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        return sockets[0].getsockname()[1] if sockets else self.port
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
+        super().__init__(app, host, port)

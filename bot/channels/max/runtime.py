@@ -15,7 +15,7 @@ from bot.channels.max.channel import OTHER_REQUESTS, MaxChannel
 from bot.channels.max.inbound import CHANNEL, UPDATE_TYPES
 from bot.channels.max.polling import MaxPoller
 from bot.channels.max.transport import MaxTransport
-from bot.channels.max.webhook import WebhookServer, build_app
+from bot.channels.max.webhook import build_app
 from bot.channels.poll_leader import PollLeader
 from bot.config import MaxSection
 from bot.delivery.dead_letters import Replayer
@@ -23,6 +23,7 @@ from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.handoff.files import FileRef
+from bot.http_server import HttpServer
 from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class MaxRuntime:
     sender: Sender
     name: str
     leader: PollLeader[MaxPoller] | None = None  # polling mode: one instance polls, the others stand by
-    server: WebhookServer | None = None
+    server: HttpServer | None = None
     port: int | None = None
     tasks: tuple[asyncio.Task[None], ...] = ()
     budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
@@ -154,7 +155,7 @@ class MaxRuntime:
         runtime.tasks = (pump, replays)
         try:
             receiver = build_app(channel, hook.path, secret, app.settings.delivery.dead_letter_after)
-            runtime.server = WebhookServer(receiver, hook.listen, hook.port)
+            runtime.server = HttpServer(receiver, hook.listen, hook.port)
             runtime.port = await runtime.server.start()
             await api.subscribe(hook.url, secret, UPDATE_TYPES)
         except (MaxError, MaxUnavailable, OSError) as exc:

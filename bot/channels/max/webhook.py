@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.channels.max.channel import MaxChannel
 from bot.channels.max.inbound import update_key
+from bot.channels.redelivery import store_or_set_aside
 from bot.delivery.dead_letters import Redeliveries
 
 log = logging.getLogger(__name__)
@@ -36,20 +37,12 @@ def build_app(channel: MaxChannel, path: str, secret: str, give_up_after: int = 
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
         if not isinstance(update, dict):
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
-        try:
-            replies = await channel.store(update)
-        except Exception as exc:
-            key = update_key(update)
-            if not failures.failed(key, exc):
-                log.exception("Handling MAX update %s failed; MAX will deliver it again", key)
-                return web.json_response({"ok": False}, status=500)
-            count = failures.pop(key)
-            log.error("Handling MAX update %s failed %d times; setting it aside", key, count, exc_info=exc)
-            try:  # a dead letter: MAX may move on
-                replies = await channel.dead(update, exc, count)
-            except Exception:
-                log.exception("Could not set MAX update %s aside; MAX will deliver it again", key)
-                return web.json_response({"ok": False}, status=500)
+        replies = await store_or_set_aside(
+            failures, f"MAX update {update_key(update)}", lambda: channel.store(update),
+            lambda exc, count: channel.dead(update, exc, count),
+        )
+        if replies is None:
+            return web.json_response({"ok": False}, status=500)
         channel.deliver_soon(replies)
         return web.json_response({"ok": True})
 
@@ -63,22 +56,3 @@ def build_app(channel: MaxChannel, path: str, secret: str, give_up_after: int = 
     app.router.add_post(path, receive)
     app.router.add_get("/health", health)
     return app
-
-
-class WebhookServer:
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self.runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30.0, access_log=None)
-        self.host = host
-        self.port = port
-
-    async def start(self) -> int:
-        """Listen; the port actually bound (``port`` 0 picks a free one)."""
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, self.port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        return sockets[0].getsockname()[1] if sockets else self.port
-
-    async def stop(self) -> None:
-        """Stop accepting, let requests in flight finish, then close."""
-        await self.runner.cleanup()

@@ -20,11 +20,12 @@ from bot.channels.telegram.inbound import CHANNEL
 from bot.channels.telegram.polling import Poller
 from bot.channels.telegram.session import UpdateFilter, make_session, startup_transient, webhook_transient
 from bot.channels.telegram.transport import TelegramTransport, is_group
-from bot.channels.telegram.webhook import WebhookServer, build_app, register
+from bot.channels.telegram.webhook import build_app, register
 from bot.config import TelegramSection
 from bot.delivery.dead_letters import Replayer
 from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.sender import Sender
+from bot.http_server import HttpServer
 from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class TelegramRuntime:
     sender: Sender
     username: str
     poller: Poller | None = None
-    server: WebhookServer | None = None
+    server: HttpServer | None = None
     port: int | None = None
     tasks: tuple[asyncio.Task[None], ...] = ()
     budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
@@ -105,7 +106,7 @@ class TelegramRuntime:
             else:
                 hook = section.webhook
                 receiver = build_app(bot, channel, hook.path, secret, give_up_after)
-                runtime.server = WebhookServer(receiver, hook.listen, hook.port)
+                runtime.server = HttpServer(receiver, hook.listen, hook.port)
                 runtime.port = await runtime.server.start()
                 try:
                     await retrying(

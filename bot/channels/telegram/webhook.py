@@ -13,6 +13,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.channels.redelivery import store_or_set_aside
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
 from bot.delivery.dead_letters import Redeliveries
 
@@ -45,20 +46,12 @@ def build_app(
             update = Update.model_validate(data, context={"bot": bot})
         except (ValueError, ValidationError, RecursionError):
             return web.json_response({"ok": False, "error": "bad update"}, status=400)
-        try:
-            replies = await channel.store(update)
-        except Exception as exc:
-            key = str(update.update_id)
-            if not failures.failed(key, exc):
-                log.exception("Handling update %s failed; Telegram will deliver it again", update.update_id)
-                return web.json_response({"ok": False}, status=500)
-            count = failures.pop(key)
-            log.error("Handling update %s failed %d times; setting it aside", update.update_id, count, exc_info=exc)
-            try:  # a dead letter: Telegram may move on
-                replies = await channel.dead(update, exc, count)
-            except Exception:
-                log.exception("Could not set update %s aside; Telegram will deliver it again", update.update_id)
-                return web.json_response({"ok": False}, status=500)
+        replies = await store_or_set_aside(
+            failures, f"update {update.update_id}", lambda: channel.store(update),
+            lambda exc, count: channel.dead(update, exc, count),
+        )
+        if replies is None:
+            return web.json_response({"ok": False}, status=500)
         # stored (replies in the outbox): Telegram may move on while the replies go out, which under
         # the rate limits can take seconds it would otherwise spend holding a connection open
         channel.deliver_soon(replies)
@@ -85,23 +78,3 @@ async def register(bot: Bot, url: str, secret: str, max_connections: int) -> Non
         max_connections=max_connections,
         drop_pending_updates=False,
     )
-
-
-class WebhookServer:
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self.runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30.0)
-        self.host = host
-        self.port = port
-        self.site: web.TCPSite | None = None
-
-    async def start(self) -> int:
-        await self.runner.setup()
-        self.site = web.TCPSite(self.runner, self.host, self.port)
-        await self.site.start()
-        server = self.site._server
-        sockets = getattr(server, "sockets", None) or []
-        return sockets[0].getsockname()[1] if sockets else self.port
-
-    async def stop(self) -> None:
-        """Stop accepting, let requests in flight finish, then close."""
-        await self.runner.cleanup()

@@ -18,9 +18,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.background import Background
+from bot.channels.redelivery import store_or_set_aside
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import event_key, peer_of
 from bot.delivery.dead_letters import Redeliveries
+from bot.delivery.outbox import Envelope
 from bot.dialogue.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
@@ -46,21 +48,15 @@ def build_app(
             return web.Response(status=403, text="forbidden")
         if event.get("type") == "confirmation":
             return web.Response(text=confirmation)
-        try:
+        async def store() -> list[Envelope]:
             async with people.hold(str(peer_of(event))):
-                replies = await channel.store(event)
-        except Exception as exc:
-            key = event_key(event)
-            if not failures.failed(key, exc):
-                log.exception("Handling VK event %s failed; VK will deliver it again", key)
-                return web.Response(status=500, text="error")
-            count = failures.pop(key)
-            log.error("Handling VK event %s failed %d times; setting it aside", key, count, exc_info=exc)
-            try:  # a dead letter: VK may move on
-                replies = await channel.dead(event, exc, count)
-            except Exception:
-                log.exception("Could not set VK event %s aside; VK will deliver it again", key)
-                return web.Response(status=500, text="error")
+                return await channel.store(event)
+
+        replies = await store_or_set_aside(
+            failures, f"VK event {event_key(event)}", store, lambda exc, count: channel.dead(event, exc, count)
+        )
+        if replies is None:
+            return web.Response(status=500, text="error")
         if replies:
             background.spawn(channel.deliver(replies))
         return web.Response(text="ok")
@@ -79,21 +75,3 @@ def build_app(
     app.router.add_get("/health", health)
     app.on_shutdown.append(drain)
     return app
-
-
-class CallbackServer:
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self.runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30.0)
-        self.host = host
-        self.port = port
-
-    async def start(self) -> int:
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, self.port)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        return sockets[0].getsockname()[1] if sockets else self.port
-
-    async def stop(self) -> None:
-        """Stop accepting, let requests in flight finish (their replies too), then close."""
-        await self.runner.cleanup()

@@ -19,7 +19,6 @@ from bot.channels.poll_leader import PollLeader
 from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.vk import files, store
 from bot.channels.vk.api import VKUnavailable, make_api
-from bot.channels.vk.callback import CallbackServer
 from bot.channels.vk.callback import build_app as build_callback_app
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
@@ -31,6 +30,7 @@ from bot.delivery.limits import Limiter, RateLimits, SharedBudget
 from bot.delivery.outbox import Envelope
 from bot.delivery.sender import Sender
 from bot.handoff.files import FileRef
+from bot.http_server import HttpServer
 from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class VKRuntime:
     group_id: int
     name: str
     tasks: tuple[asyncio.Task[None], ...] = ()
-    server: CallbackServer | None = None  # callback mode
+    server: HttpServer | None = None  # callback mode
     port: int | None = None
     budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
 
@@ -202,7 +202,7 @@ class VKRuntime:
     ) -> VKRuntime:
         hook = section.callback
         assert hook.confirmation is not None and hook.secret is not None
-        server = CallbackServer(
+        server = HttpServer(
             build_callback_app(
                 channel, hook.path, hook.confirmation, hook.secret.get_secret_value(),
                 app.settings.delivery.dead_letter_after,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.app import App
-from bot.channels.background import wind_down
 from bot.channels.max import files
 from bot.channels.max.api import MaxAPI, MaxError, MaxUnavailable
 from bot.channels.max.channel import OTHER_REQUESTS, MaxChannel
@@ -16,15 +14,12 @@ from bot.channels.max.inbound import CHANNEL, UPDATE_TYPES
 from bot.channels.max.polling import MaxPoller
 from bot.channels.max.transport import MaxTransport
 from bot.channels.max.webhook import build_app
+from bot.channels.plumbing import Plumbing, make_sender, tell_operators_of_lost_files
 from bot.channels.poll_leader import PollLeader
 from bot.config import MaxSection
-from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits, SharedBudget
-from bot.delivery.outbox import Envelope
+from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
-from bot.handoff.files import FileRef
 from bot.http_server import HttpServer
-from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +80,10 @@ class MaxRuntime:
     channel: MaxChannel
     sender: Sender
     name: str
+    plumbing: Plumbing | None = None  # the outbox, replays and rate-limit share
     leader: PollLeader[MaxPoller] | None = None  # polling mode: one instance polls, the others stand by
     server: HttpServer | None = None
     port: int | None = None
-    tasks: tuple[asyncio.Task[None], ...] = ()
-    budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
 
     @property
     def poller(self) -> MaxPoller | None:
@@ -108,54 +102,35 @@ class MaxRuntime:
             raise
         limiter = Limiter(rate_limits(section), is_other_request)
         transport = MaxTransport(api, app.file_sources)
-        handoff = app.handoff
-        if handoff is not None:  # operators' photos and documents reach MAX people through uploads
-            handoff.file_targets[CHANNEL] = files.KINDS
-
-            async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
-                if "case" in envelope.extra:
-                    await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
-
-            transport.on_files_lost = tell_operators
-        sender = Sender(
-            app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db),
-            lease=timedelta(seconds=app.settings.delivery.lease_seconds),
-        )
+        if app.handoff is not None:  # operators' photos and documents reach MAX people through uploads
+            app.handoff.file_targets[CHANNEL] = files.KINDS
+            transport.on_files_lost = tell_operators_of_lost_files(app, CHANNEL)
+        sender = make_sender(app, transport, limiter)
         channel = MaxChannel(app, api, sender, limiter)
-        sender.on_blocked = channel.on_blocked
-        app.add_sender(sender.wake)
         runtime = cls(api, channel, sender, name)
-        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
-        await runtime.budget.start()
-        await sender.recover()  # replies left waiting before a restart go first, in order
-        pump = asyncio.create_task(sender.run(), name="max-outbox")
-        replays = asyncio.create_task(  # bot updates replay ID
-            Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update).run(), name="max-replays"
-        )
+        runtime.plumbing = await Plumbing.start(app, CHANNEL, channel, sender, limiter)
+        give_up_after = app.settings.delivery.dead_letter_after
         if section.mode == "polling":
 
             async def lead() -> MaxPoller:  # MAX keeps the position (the marker) itself
-                return MaxPoller(api, channel, section.polling_timeout, app.settings.delivery.dead_letter_after)
+                return MaxPoller(api, channel, section.polling_timeout, give_up_after)
 
             runtime.leader = PollLeader(
                 f"max-polling:{name}", f"MAX bot {name}", lead, app.db, app.clock, app.dialogue.instance
             )
-            runtime.tasks = (pump, replays)
             try:
                 await runtime.leader.start()
             except BaseException:
                 await runtime.stop()
                 raise
-            runtime.tasks = (pump, replays, asyncio.create_task(runtime.leader.run(), name="max-polling"))
+            runtime.plumbing.add(asyncio.create_task(runtime.leader.run(), name="max-polling"))
             log.info("MAX bot %s is polling for updates", name)
             return runtime
         hook = section.webhook
         assert hook.secret is not None
         secret = hook.secret.get_secret_value()
-        runtime.tasks = (pump, replays)
         try:
-            receiver = build_app(channel, hook.path, secret, app.settings.delivery.dead_letter_after)
-            runtime.server = HttpServer(receiver, hook.listen, hook.port)
+            runtime.server = HttpServer(build_app(channel, hook.path, secret, give_up_after), hook.listen, hook.port)
             runtime.port = await runtime.server.start()
             await api.subscribe(hook.url, secret, UPDATE_TYPES)
         except (MaxError, MaxUnavailable, OSError) as exc:
@@ -170,11 +145,8 @@ class MaxRuntime:
             self.leader.stop()
         if self.server is not None:
             await self.server.stop()
-        await wind_down(self.tasks, "max-polling")
-        await self.channel.drain()
-        await self.sender.close()
-        if self.budget is not None:
-            await self.budget.stop()
+        if self.plumbing is not None:
+            await self.plumbing.stop("max-polling")
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)

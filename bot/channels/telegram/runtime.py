@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
 from bot.app import App
-from bot.channels.background import wind_down
+from bot.channels.plumbing import Plumbing, make_sender
 from bot.channels.startup import StartupError, retrying
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.desk import TelegramDesk, editor_commands
@@ -22,11 +21,9 @@ from bot.channels.telegram.session import UpdateFilter, make_session, startup_tr
 from bot.channels.telegram.transport import TelegramTransport, is_group
 from bot.channels.telegram.webhook import build_app, register
 from bot.config import TelegramSection
-from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits, SharedBudget
+from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
 from bot.http_server import HttpServer
-from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +49,7 @@ class TelegramRuntime:
     poller: Poller | None = None
     server: HttpServer | None = None
     port: int | None = None
-    tasks: tuple[asyncio.Task[None], ...] = ()
-    budget: SharedBudget | None = None  # this instance's share of the bot's rate limits
+    plumbing: Plumbing | None = None  # the outbox, replays and this instance's share of the rate limits
 
     @classmethod
     async def start(cls, app: App, section: TelegramSection, bot: Bot | None = None) -> TelegramRuntime:
@@ -68,15 +64,10 @@ class TelegramRuntime:
         desk = TelegramDesk(app, bot, app.handoff, app.handoff.section.chat_id or 0) if app.handoff else None
         transport = TelegramTransport(bot, desk)
         limiter = Limiter(rate_limits(section), is_group)
-        sender = Sender(
-            app.db, transport, limiter, app.clock, app.dialogue.instance,
-            gate=consent_gate(app.db), lease=timedelta(seconds=app.settings.delivery.lease_seconds),
-        )
+        sender = make_sender(app, transport, limiter)
         channel = TelegramChannel(app, bot, sender)
         channel.desk = desk
         channel.editor_command = editor_commands(app)
-        sender.on_blocked = channel.on_blocked
-        app.add_sender(sender.wake)
         try:
             username = await channel.setup(section.set_commands)
             if desk is not None:
@@ -88,20 +79,13 @@ class TelegramRuntime:
         if desk is not None:
             app.file_sources[CHANNEL] = TelegramFiles(bot)  # operators' files for people on other platforms
         runtime = cls(bot, channel, sender, username)
-        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
-        await runtime.budget.start()
-        await sender.recover()  # replies left waiting before a restart go first, in order
-        pump = asyncio.create_task(sender.run(), name="telegram-outbox")
-        replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
-        replays = asyncio.create_task(replayer.run(), name="telegram-replays")  # bot updates replay ID
+        runtime.plumbing = plumbing = await Plumbing.start(app, CHANNEL, channel, sender, limiter)
         give_up_after = app.settings.delivery.dead_letter_after
         try:
             if section.mode == "polling":
                 runtime.poller = Poller(bot, channel, section.polling_timeout, updates, give_up_after)
                 await retrying("Telegram deleteWebhook", runtime.poller.prepare, startup_transient)
-                runtime.tasks = (
-                    pump, replays, asyncio.create_task(runtime.poller.run(), name="telegram-polling")
-                )
+                plumbing.add(asyncio.create_task(runtime.poller.run(), name="telegram-polling"))
                 log.info("Telegram bot @%s is polling for updates", username)
             else:
                 hook = section.webhook
@@ -115,16 +99,10 @@ class TelegramRuntime:
                     )
                 except TelegramBadRequest as exc:
                     raise StartupError(f"Telegram refused telegram.webhook.url {hook.url!r}: {exc.message}") from None
-                runtime.tasks = (pump, replays)
                 log.info("Telegram bot @%s receives updates at %s (port %s)", username, hook.url, runtime.port)
         except BaseException:  # stopped while waiting for Telegram, or an error retrying cannot fix
-            pump.cancel()
-            replays.cancel()
-            if runtime.server is not None:
-                await runtime.server.stop()
-            await wind_down((pump, replays), "telegram-outbox")
-            app.file_sources.pop(CHANNEL, None)
-            await bot.session.close()
+            runtime.poller = None
+            await runtime.stop()
             raise
         return runtime
 
@@ -134,10 +112,7 @@ class TelegramRuntime:
             self.poller.stop()
         if self.server is not None:
             await self.server.stop()
-        await wind_down(self.tasks, "telegram-polling")
-        await self.channel.drain()
-        await self.sender.close()
-        if self.budget is not None:
-            await self.budget.stop()
+        if self.plumbing is not None:
+            await self.plumbing.stop("telegram-polling")
         self.channel.app.file_sources.pop(CHANNEL, None)
         await self.bot.session.close()

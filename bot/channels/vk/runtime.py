@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TypeVar
 
 import aiohttp
@@ -14,7 +13,7 @@ from vkbottle import API, VKAPIError
 from vkbottle.polling import BotPolling
 
 from bot.app import App
-from bot.channels.background import wind_down
+from bot.channels.plumbing import Plumbing, make_sender, tell_operators_of_lost_files
 from bot.channels.poll_leader import PollLeader
 from bot.channels.startup import REQUEST_TIMEOUT, retrying
 from bot.channels.vk import files, store
@@ -25,13 +24,9 @@ from bot.channels.vk.inbound import CHANNEL, CHAT_PEER_START, EVENTS
 from bot.channels.vk.polling import VKPoller
 from bot.channels.vk.transport import VKTransport
 from bot.config import VKSection
-from bot.delivery.dead_letters import Replayer
-from bot.delivery.limits import Limiter, RateLimits, SharedBudget
-from bot.delivery.outbox import Envelope
+from bot.delivery.limits import Limiter, RateLimits
 from bot.delivery.sender import Sender
-from bot.handoff.files import FileRef
 from bot.http_server import HttpServer
-from bot.notify.jobs import consent_gate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,12 +88,6 @@ async def configure_long_poll(api: API, group_id: int, version: str) -> None:
         )
 
 
-def replay_task(app: App, channel: VKChannel) -> asyncio.Task[None]:
-    """Replays of dead letters asked for with ``bot updates replay ID``."""
-    replayer = Replayer(app.db, app.clock, CHANNEL, channel.replay, app.dialogue.forget_update)
-    return asyncio.create_task(replayer.run(), name="vk-replays")
-
-
 @dataclass
 class VKRuntime:
     api: API
@@ -107,10 +96,9 @@ class VKRuntime:
     leader: PollLeader[VKPoller] | None  # None in callback mode
     group_id: int
     name: str
-    tasks: tuple[asyncio.Task[None], ...] = ()
     server: HttpServer | None = None  # callback mode
     port: int | None = None
-    budget: SharedBudget | None = None  # this instance's share of the community token's rate limits
+    plumbing: Plumbing | None = None  # the outbox, replays and the share of the token's rate limits
 
     @property
     def poller(self) -> VKPoller | None:
@@ -142,23 +130,13 @@ class VKRuntime:
             raise
         clients = store.ClientRegistry(app.db)
         transport = VKTransport(api, clients, random_key, app.file_sources)
-        handoff = app.handoff
-        if handoff is not None:  # operators' photos and documents reach VK people
-            handoff.file_targets[CHANNEL] = await call("groups.getTokenPermissions",
-                                                       lambda: files.uploadable_kinds(api))
-
-            async def tell_operators(envelope: Envelope, lost: list[FileRef]) -> None:
-                if "case" in envelope.extra:
-                    await handoff.files_not_passed(int(envelope.extra["case"]), CHANNEL, lost)
-
-            transport.on_files_lost = tell_operators
-        sender = Sender(
-            app.db, transport, limiter, app.clock, app.dialogue.instance, gate=consent_gate(app.db),
-            lease=timedelta(seconds=app.settings.delivery.lease_seconds),
-        )
+        if app.handoff is not None:  # operators' photos and documents reach VK people
+            app.handoff.file_targets[CHANNEL] = await call(
+                "groups.getTokenPermissions", lambda: files.uploadable_kinds(api)
+            )
+            transport.on_files_lost = tell_operators_of_lost_files(app, CHANNEL)
+        sender = make_sender(app, transport, limiter)
         channel = VKChannel(app, api, sender, clients, limiter, group_id)
-        sender.on_blocked = channel.on_blocked
-        app.add_sender(sender.wake)
         if section.mode == "callback":
             return await cls._start_callback(app, section, api, channel, sender, limiter, group_id, name)
         polling = BotPolling(api, group_id=group_id, wait=section.long_poll_wait)
@@ -184,14 +162,8 @@ class VKRuntime:
             await api.http_client.close()
             raise
         runtime = cls(api, channel, sender, leader, group_id, name)
-        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
-        await runtime.budget.start()
-        await sender.recover()  # replies left waiting before a restart go first, in order
-        runtime.tasks = (
-            asyncio.create_task(sender.run(), name="vk-outbox"),
-            asyncio.create_task(leader.run(), name="vk-polling"),
-            replay_task(app, channel),
-        )
+        runtime.plumbing = await Plumbing.start(app, CHANNEL, channel, sender, limiter)
+        runtime.plumbing.add(asyncio.create_task(leader.run(), name="vk-polling"))
         log.info("VK community %s (%s) is polling for events", group_id, name)
         return runtime
 
@@ -215,10 +187,7 @@ class VKRuntime:
             await api.http_client.close()
             raise
         runtime = cls(api, channel, sender, None, group_id, name, server=server, port=port)
-        runtime.budget = SharedBudget(app.db, limiter, CHANNEL, app.dialogue.instance, app.clock)
-        await runtime.budget.start()
-        await sender.recover()  # replies left waiting before a restart go first, in order
-        runtime.tasks = (asyncio.create_task(sender.run(), name="vk-outbox"), replay_task(app, channel))
+        runtime.plumbing = await Plumbing.start(app, CHANNEL, channel, sender, limiter)
         log.info("VK community %s (%s) receives events at port %s%s (Callback API)", group_id, name, port, hook.path)
         return runtime
 
@@ -231,9 +200,6 @@ class VKRuntime:
         handoff = self.channel.app.handoff
         if handoff is not None:
             handoff.file_targets.pop(CHANNEL, None)
-        await wind_down(self.tasks, "vk-polling")
-        await self.channel.drain()
-        await self.sender.close()
-        if self.budget is not None:
-            await self.budget.stop()
+        if self.plumbing is not None:
+            await self.plumbing.stop("vk-polling")
         await self.api.http_client.close()

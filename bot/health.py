@@ -74,3 +74,15 @@ class HealthServer(HttpServer):
         app = web.Application()
         app.router.add_get("/health", health.handle)
         super().__init__(app, host, port)
+
+
+def on_webhook_port(extras: dict[str, object]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``GET /health`` beside a webhook: the runner's checks when it made them (``extras["health"]``)."""
+
+    async def health(request: web.Request) -> web.Response:
+        checks = extras.get("health")
+        if isinstance(checks, Health):
+            return await checks.handle(request)
+        return web.json_response({"status": "ok"})
+
+    return health

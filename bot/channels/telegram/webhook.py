@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bot.channels.redelivery import store_or_set_aside
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
 from bot.delivery.dead_letters import Redeliveries
+from bot.health import on_webhook_port
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -57,15 +58,9 @@ def build_app(
         channel.deliver_soon(replies)
         return web.json_response({"ok": True})
 
-    async def health(request: web.Request) -> web.Response:
-        checks = channel.app.extras.get("health")  # bot.health.Health, when the runner made one
-        if checks is not None:
-            return await checks.handle(request)  # type: ignore[attr-defined,no-any-return]
-        return web.json_response({"status": "ok"})
-
     app = web.Application()
     app.router.add_post(path, receive)
-    app.router.add_get("/health", health)
+    app.router.add_get("/health", on_webhook_port(channel.app.extras))
     return app
 
 

@@ -24,6 +24,7 @@ from bot.channels.vk.inbound import event_key, peer_of
 from bot.delivery.dead_letters import Redeliveries
 from bot.delivery.outbox import Envelope
 from bot.dialogue.locks import KeyedLocks
+from bot.health import on_webhook_port
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +62,11 @@ def build_app(
             background.spawn(channel.deliver(replies))
         return web.Response(text="ok")
 
-    async def health(request: web.Request) -> web.Response:
-        checks = channel.app.extras.get("health")
-        if checks is not None:
-            return await checks.handle(request)  # type: ignore[attr-defined,no-any-return]
-        return web.json_response({"status": "ok"})
-
     async def drain(app: web.Application) -> None:
         await background.drain()
 
     app = web.Application()
     app.router.add_post(path, receive)
-    app.router.add_get("/health", health)
+    app.router.add_get("/health", on_webhook_port(channel.app.extras))
     app.on_shutdown.append(drain)
     return app

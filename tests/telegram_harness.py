@@ -2,57 +2,30 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app import App
 from bot.channels.telegram.runtime import TelegramRuntime
 from bot.clock import Clock
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from tests.conftest import DEMO_KB
 from tests.fakes.telegram import FakeTelegram
+from tests.harness import Running as _Running
+from tests.harness import settings_for, start_with
+
+Running = _Running[TelegramRuntime, FakeTelegram]
 
 
 def telegram_settings(tmp_path: Path, fake: FakeTelegram, **env: str) -> Settings:
-    values = {
-        "BOT_BOT__DATA_DIR": str(tmp_path / "data"),
-        "BOT_TELEGRAM__TOKEN": fake.token,
-        "BOT_TELEGRAM__API_SERVER": fake.base_url,
-        "BOT_TELEGRAM__POLLING_TIMEOUT": "1",
-        "BOT_TELEGRAM__REQUEST_TIMEOUT": "5",
-        "BOT_TELEGRAM__LIMITS__CHAT_BURST": "30",
-        "BOT_TELEGRAM__LIMITS__PER_SECOND": "1000",
-        **env,
-    }
-    for key, value in values.items():
-        os.environ[key] = value
-    return load_settings()
-
-
-@dataclass
-class Running:
-    app: App
-    runtime: TelegramRuntime
-    fake: FakeTelegram
-
-    async def stop(self) -> None:
-        await self.runtime.stop()
-        await self.app.close()
+    fast = {"TOKEN": fake.token, "API_SERVER": fake.base_url, "POLLING_TIMEOUT": "1"}
+    return settings_for(tmp_path, "BOT_TELEGRAM__", fast, env)
 
 
 async def start_bot(
     settings: Settings, fake: FakeTelegram, kb_path: Path = DEMO_KB, clock: Clock | None = None
 ) -> Running:
-    app = await App.create(settings, kb_path=kb_path, clock=clock)
-    try:
-        runtime = await TelegramRuntime.start(app, settings.telegram)
-    except BaseException:
-        await app.close()
-        raise
-    return Running(app, runtime, fake)
+    return await start_with(settings, fake, lambda app: TelegramRuntime.start(app, settings.telegram), kb_path, clock)
 
 
 @asynccontextmanager

@@ -253,7 +253,6 @@ async def test_crash_mid_broadcast_resumes_and_repeats_at_most_what_was_in_fligh
     for task in orphans:
         task.cancel()
     await asyncio.gather(*orphans, return_exceptions=True)
-    gc.collect()  # their abandoned connections are reclaimed here, under this test's warning filter
     delivered = Counter(int(p["chat_id"]) for p in world.fake.sent())
     assert 0 < sum(delivered.values()) <= 25
     recorded = {r.id for r in await world.rows() if r.kind == outbox.NOTIFICATION and r.status == outbox.SENT}
@@ -269,6 +268,8 @@ async def test_crash_mid_broadcast_resumes_and_repeats_at_most_what_was_in_fligh
     repeated = sum(n - 1 for n in delivered.values())
     assert repeated <= in_flight, "a message the dead process had recorded as sent went out again"
     assert {r.status for r in await world.rows() if r.kind == outbox.NOTIFICATION} == {outbox.SENT}
+    del dying, orphans  # the killed sender's abandoned connections are reclaimed here, not in a later test
+    gc.collect()
 
 
 async def test_withdrawal_during_a_broadcast_takes_effect_at_once(world: World) -> None:

@@ -94,6 +94,18 @@ async def test_login_is_throttled_after_repeated_failures(tmp_path: Path) -> Non
 
             actions = [line.action for line in await audit.recent(conn)]
         assert actions.count("login_failed") == 12
+        # another console process on the same database (or this one restarted) keeps the pause
+        from datetime import timedelta
+
+        from bot.web.throttle import LoginThrottle
+
+        other = LoginThrottle(3, timedelta(minutes=15))
+        now = h.app.clock.now()
+        async with h.app.db.read() as conn:
+            assert await other.wait(conn, "editor", "10.0.0.9", now) is not None  # the login still waits
+            assert await other.wait(conn, "analyst", "10.0.0.9", now) is None  # its success counts
+            assert await other.wait(conn, "guess0", "10.0.0.9", now) is None  # one failure only
+            assert await other.wait(conn, "someone", "127.0.0.1", now) is not None  # the address waits
 
 
 @pytest.mark.parametrize("role", ["admin", "editor", "analyst", "operator"])

@@ -47,8 +47,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not sessions.same(str(form.get("csrf", "")), request.cookies.get(sessions.LOGIN_CSRF_COOKIE, "")):
         return _login_form(request, "Форма входа устарела. Введите логин и пароль ещё раз.", login_value, 403)
     now = console.app.clock.now()
-    keys = [f"login:{login_value.lower()}", f"ip:{address(request)}"]
-    wait = console.throttle.wait(keys, now)
+    async with console.app.db.read() as conn:
+        wait = await console.throttle.wait(conn, login_value, address(request), now)
     if wait is not None:
         minutes = max(1, int(wait.total_seconds() // 60) + 1)
         return _login_form(
@@ -61,10 +61,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         else:
             token = await sessions.start(conn, user.id, now, console.idle)
             await audit.record(conn, now, user.login, "login", address=address(request))
-    if user is None:
-        console.throttle.failed(keys, now)
+    if user is None:  # the failure in the audit log counts towards the pause
         return _login_form(request, "Неверный логин или пароль, или учётная запись отключена.", login_value, 401)
-    console.throttle.succeeded(keys[0])
     response = redirect(_safe_next(str(form.get("next", ""))) or home(user.role))
     response.set_cookie(sessions.COOKIE, token, httponly=True, samesite="Lax", path="/",
                         secure=console.secure_cookies(request))

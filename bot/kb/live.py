@@ -12,6 +12,7 @@ from bot.kb.model import KnowledgeBase
 from bot.matching.configure import build_matcher
 from bot.matching.lexicon import LexiconError
 from bot.matching.matcher import Matcher
+from bot.matching.semantic import retire
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,16 @@ class LiveKnowledge:
         self.cache_dir = cache_dir
         self.current = self._build()
 
-    def _build(self) -> Snapshot:
+    def _build(self, previous: Matcher | None = None) -> Snapshot:
         base = load_knowledge_base(self.path, self.cache_dir)
-        return Snapshot(base, build_matcher(base, self.matcher_section, self.cache_dir))
+        # The encoder embeds new texts in the background; the vectors of the previous base are reused.
+        matcher = build_matcher(base, self.matcher_section, self.cache_dir, previous=previous, background=True)
+        return Snapshot(base, matcher)
 
     def reload(self) -> ReloadResult:
         """Load the folder again; a broken base is refused and the current one keeps serving."""
         try:
-            snapshot = self._build()
+            snapshot = self._build(self.current.matcher)
         except KnowledgeBaseError as exc:
             log.warning("Knowledge base reload refused: %d problems", len(exc.problems))
             return ReloadResult(False, tuple(exc.problems), self.current.version)
@@ -65,6 +68,8 @@ class LiveKnowledge:
             problem = Problem(str(self.path), 0, None, message)
             return ReloadResult(False, (problem,), self.current.version)
         changed = snapshot.version != self.current.version
+        old = self.current if changed else snapshot
+        retire(old.matcher.semantic)  # stop the replaced (or unneeded) background warm-up
         if changed:
             self.current = snapshot
             log.info("Knowledge base reloaded: version %s, %d entries", snapshot.version, len(snapshot.base))

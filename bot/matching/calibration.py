@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.matching.features import feature_names
+
 DEFAULT_FILE = Path(__file__).with_name("calibration.json")
 DEFAULT_FUSION_WEIGHT = 750.0
 
@@ -75,7 +77,10 @@ class Calibration:
     fusion_weight: float = DEFAULT_FUSION_WEIGHT
 
     def model(self, semantic: bool) -> Model:
-        return self.semantic if semantic and self.semantic is not None else self.lexical
+        """The semantic model when asked for and it knows today's semantic features, else the lexical one."""
+        if semantic and self.semantic is not None and self.semantic.features == feature_names(True):
+            return self.semantic
+        return self.lexical
 
 
 def read_calibration(path: Path) -> Calibration:

@@ -195,8 +195,8 @@ class Matcher:
             return Decision.NONE, None
         if self.calibration is None:
             return decide(ranked, self.thresholds), None
-        semantic = ranked[0].semantic_rank >= 0 and self.calibration.semantic is not None  # fused by the encoder
-        model = self.calibration.model(semantic)
+        model = self.calibration.model(ranked[0].semantic_rank >= 0)  # fused by the encoder: the semantic model
+        semantic = model is self.calibration.semantic
         confidence = model.confidence(features(ranked, facts, semantic))
         return calibrated_decision(ranked, facts, confidence, model, self.thresholds), confidence
 

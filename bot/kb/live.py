@@ -47,16 +47,18 @@ class LiveKnowledge:
         self.cache_dir = cache_dir
         self.current = self._build()
 
-    def _build(self, previous: Matcher | None = None) -> Snapshot:
+    def _build(self) -> Snapshot:
         base = load_knowledge_base(self.path, self.cache_dir)
-        # The encoder embeds new texts in the background; the vectors of the previous base are reused.
+        # The encoder embeds new texts in the background; the vectors of the serving base are reused.
+        serving: Snapshot | None = getattr(self, "current", None)
+        previous = serving.matcher if serving is not None else None
         matcher = build_matcher(base, self.matcher_section, self.cache_dir, previous=previous, background=True)
         return Snapshot(base, matcher)
 
     def reload(self) -> ReloadResult:
         """Load the folder again; a broken base is refused and the current one keeps serving."""
         try:
-            snapshot = self._build(self.current.matcher)
+            snapshot = self._build()
         except KnowledgeBaseError as exc:
             log.warning("Knowledge base reload refused: %d problems", len(exc.problems))
             return ReloadResult(False, tuple(exc.problems), self.current.version)

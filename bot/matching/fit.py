@@ -242,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--semantic", action="store_true", help="also fit the model with the encoder")
     parser.add_argument("--cache", type=Path, default=Path(".cache/semantic"), help="entry vectors kept here")
     args = parser.parse_args(argv)
+    if args.write and not args.semantic:
+        parser.error("--write needs --semantic: the encoder is on by default, so the file must carry its model")
     thresholds = Thresholds()
     fit_sets = [labelled_set(p) for p in args.fit]
     report_sets = [labelled_set(p) for p in args.report]

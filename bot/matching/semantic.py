@@ -344,6 +344,16 @@ class SemanticWarmup:
 SemanticSignal = SemanticIndex | SemanticWarmup
 
 
+def semantic_state(signal: SemanticSignal | None) -> dict[str, object]:
+    """The encoder's state for /health: off, warming (texts embedded so far), ready, failed or stopped."""
+    if signal is None:
+        return {"semantic": "off"}
+    if isinstance(signal, SemanticIndex):
+        return {"semantic": "ready", "texts": len(set(signal.keys)), "embedded": len(set(signal.keys))}
+    progress = signal.progress()
+    return {"semantic": progress.pop("state"), **progress}
+
+
 def retire(signal: SemanticSignal | None) -> None:
     """Stop a replaced base's background warm-up, if any."""
     if isinstance(signal, SemanticWarmup):

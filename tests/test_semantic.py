@@ -227,3 +227,36 @@ def test_the_real_encoder_finds_a_paraphrase(tmp_path: Path) -> None:
     assert index is not None
     sims = index.similarities("документ удостоверяющий личность потеряла, что делать")
     assert index.ids[int(np.argmax(sims))] == "lost-passport-restore"
+
+
+class ThreadNoting(WordsEncoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_threads: list[str] = []
+
+    def query(self, text: str) -> np.ndarray:
+        self.query_threads.append(threading.current_thread().name)
+        return super().query(text)
+
+
+@pytest.mark.usefixtures("db_url")
+async def test_the_dialogue_matches_off_the_event_loop_when_the_encoder_is_in_use(tmp_path: Path) -> None:
+    import os
+
+    from bot.app import App
+    from bot.clock import FakeClock
+    from bot.dialogue.messages import UserRef
+    from tests.dialogue_helpers import Person as Talker
+
+    os.environ["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
+    app = await App.create(load_settings(), kb_path=DEMO_KB, clock=FakeClock())
+    try:
+        matcher = app.knowledge.current.matcher
+        encoder = ThreadNoting()
+        matcher.semantic = SemanticIndex(matcher.base, encoder, tmp_path / "cache")
+        person = Talker(app.dialogue.handle, UserRef("telegram", "5"))
+        await person.say("как открыть ипшку")
+        assert "Р21001" in person.text() or "ИП" in person.text()
+        assert encoder.query_threads and threading.main_thread().name not in encoder.query_threads
+    finally:
+        await app.close()

@@ -193,6 +193,21 @@ def test_an_unchanged_reload_stops_its_own_warmup(small_kb: Path, tmp_path: Path
     assert isinstance(current, SemanticWarmup) and current.wait(30)
 
 
+def test_closing_keeps_what_the_warmup_embedded(small_kb: Path, tmp_path: Path, stand_in: WordsEncoder) -> None:
+    stand_in.gate.clear()  # the first batch is under way when the bot stops
+    live = LiveKnowledge(small_kb, MatcherSection(), tmp_path / "cache")
+    warmup = live.current.matcher.semantic
+    assert isinstance(warmup, SemanticWarmup) and not warmup.ready
+    warmup.stop()
+    stand_in.gate.set()
+    live.close()
+    assert warmup.progress()["state"] == "stopped"
+    assert list((tmp_path / "cache").glob("semantic-*.part-*.npz"))
+    calls = stand_in.calls
+    again = LiveKnowledge(small_kb, MatcherSection(), tmp_path / "cache")
+    assert again.current.matcher.encoder_ready and stand_in.calls == calls  # nothing embedded twice
+
+
 def test_the_setting_auto_true_false(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     assert MatcherSection().semantic == "auto"
     monkeypatch.setenv("BOT_MATCHER__SEMANTIC", "true")

@@ -55,6 +55,10 @@ class LiveKnowledge:
         matcher = build_matcher(base, self.matcher_section, self.cache_dir, previous=previous, background=True)
         return Snapshot(base, matcher)
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the encoder's background warm-up, letting it store what it has embedded (at shutdown)."""
+        retire(self.current.matcher.semantic, timeout)
+
     def reload(self) -> ReloadResult:
         """Load the folder again; a broken base is refused and the current one keeps serving."""
         try:

@@ -243,6 +243,7 @@ class SemanticWarmup:
         self._index: SemanticIndex | None = None
         self._lock = threading.Lock()  # guards _known between the thread and by_key()
         self.failed = False
+        self._seeded = seed is not None
         known = {**self._cache.load(), **(seed or {})}
         self._known = {k: known[k] for k in self.keys if k in known}
         self._missing = [n for n, k in enumerate(self.keys) if k not in self._known]
@@ -265,7 +266,7 @@ class SemanticWarmup:
 
     @property
     def done(self) -> int:
-        return len(self._known)
+        return self.total if self._index is not None else len(self._known)
 
     def progress(self) -> dict[str, object]:
         state = "ready" if self.ready else "failed" if self.failed else "stopped" if self._stop.is_set() else "warming"
@@ -281,6 +282,8 @@ class SemanticWarmup:
         self._stop.set()
 
     def by_key(self) -> dict[str, np.ndarray]:
+        if self._index is not None:
+            return self._index.by_key()
         with self._lock:
             return dict(self._known)
 
@@ -314,7 +317,7 @@ class SemanticWarmup:
                     log.info("Semantic index: %d of %d texts embedded", embedded, len(missing))
             self._flush(pending)
             if self._stop.is_set():
-                log.info("Semantic index: stopped (the base was replaced); %d texts kept in the cache",
+                log.info("Semantic index: stopped (the base was replaced or the bot stops); %d texts kept in the cache",
                          len(self._known))
                 return
             self._finish(encoder, len(missing), time.monotonic() - started)
@@ -333,11 +336,14 @@ class SemanticWarmup:
         if embedded or self._cache.parts():
             self._cache.compact(self.keys, self._known)
         self._index = SemanticIndex.of(encoder, self.ids, list(self.owners), self.keys, self._known)
+        with self._lock:
+            self._known = {}  # the index holds the vectors now
+        self.texts = []
         self._done.set()
         if embedded:
             log.info("Semantic index ready: %d texts of %d entries (%d embedded in %.0f s); answering with "
                      "lexical + semantic", self.total, len(self.ids), embedded, seconds)
-        else:
+        elif not self._seeded:  # a reload with nothing new says nothing
             log.info("Semantic index ready from the cache: %d texts of %d entries", self.total, len(self.ids))
 
 
@@ -354,10 +360,12 @@ def semantic_state(signal: SemanticSignal | None) -> dict[str, object]:
     return {"semantic": progress.pop("state"), **progress}
 
 
-def retire(signal: SemanticSignal | None) -> None:
-    """Stop a replaced base's background warm-up, if any."""
+def retire(signal: SemanticSignal | None, timeout: float = 0.0) -> None:
+    """Stop a replaced base's background warm-up, if any; wait up to ``timeout`` s for it to store its work."""
     if isinstance(signal, SemanticWarmup):
         signal.stop()
+        if timeout > 0:
+            signal.wait(timeout)
 
 
 def load_semantic(base: KnowledgeBase, cache_dir: Path | None = None) -> SemanticIndex | None:

@@ -208,6 +208,19 @@ def test_closing_keeps_what_the_warmup_embedded(small_kb: Path, tmp_path: Path, 
     assert again.current.matcher.encoder_ready and stand_in.calls == calls  # nothing embedded twice
 
 
+def test_health_shows_the_encoders_state(small_kb: Path, tmp_path: Path) -> None:
+    base = load_knowledge_base(small_kb)
+    assert semantic.semantic_state(None) == {"semantic": "off"}
+    encoder = WordsEncoder()
+    encoder.gate.clear()
+    warmup = SemanticWarmup(base, lambda: encoder, tmp_path)
+    assert semantic.semantic_state(warmup) == {"semantic": "warming", "texts": 2, "embedded": 0}
+    encoder.gate.set()
+    assert warmup.wait(30)
+    assert semantic.semantic_state(warmup) == {"semantic": "ready", "texts": 2, "embedded": 2}
+    assert semantic.semantic_state(warmup.current())["semantic"] == "ready"
+
+
 def test_the_setting_auto_true_false(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     assert MatcherSection().semantic == "auto"
     monkeypatch.setenv("BOT_MATCHER__SEMANTIC", "true")

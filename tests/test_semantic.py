@@ -51,6 +51,7 @@ class WordsEncoder:
         self.fail_after = fail_after
         self.gate = threading.Event()
         self.gate.set()
+        self.entered = threading.Event()  # a batch is under way
 
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(256, dtype=np.float32)
@@ -63,6 +64,7 @@ class WordsEncoder:
         return self._vector(text)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.entered.set()
         assert self.gate.wait(30)
         self.calls += 1
         if self.fail_after is not None and self.calls > self.fail_after:
@@ -198,6 +200,7 @@ def test_closing_keeps_what_the_warmup_embedded(small_kb: Path, tmp_path: Path, 
     live = LiveKnowledge(small_kb, MatcherSection(), tmp_path / "cache")
     warmup = live.current.matcher.semantic
     assert isinstance(warmup, SemanticWarmup) and not warmup.ready
+    assert stand_in.entered.wait(30)
     warmup.stop()
     stand_in.gate.set()
     live.close()

@@ -339,12 +339,12 @@ class SemanticWarmup:
         with self._lock:
             self._known = {}  # the index holds the vectors now
         self.texts = []
-        self._done.set()
         if embedded:
             log.info("Semantic index ready: %d texts of %d entries (%d embedded in %.0f s); answering with "
                      "lexical + semantic", self.total, len(self.ids), embedded, seconds)
         elif not self._seeded:  # a reload with nothing new says nothing
             log.info("Semantic index ready from the cache: %d texts of %d entries", self.total, len(self.ids))
+        self._done.set()
 
 
 SemanticSignal = SemanticIndex | SemanticWarmup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,6 +185,7 @@ class App:
         if self.lease is not None:
             await self.lease.stop()
         await self.dialogue.close()
+        await asyncio.to_thread(self.knowledge.close)  # the encoder's warm-up keeps what it embedded
         await self.db.dispose()
         if self.identity is not None:
             self.identity.release()

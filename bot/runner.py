@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.editors.reload import Reloader, ReloadOutcome, log_outcome, start_watcher, stop_watcher
 from bot.health import Health, HealthServer
 from bot.kb import KnowledgeBaseError
+from bot.matching.semantic import semantic_state
 from bot.memory import settle_heap
 from bot.scheduler import build_scheduler
 
@@ -159,6 +160,7 @@ async def start_health(app: App, runtimes: list[Any], settings: Settings) -> Hea
             health.add_channel("vk", partial(runtime.api.request, "groups.getById", {}))
         elif kind == "MaxRuntime":
             health.add_channel("max", runtime.api.me)
+    health.matcher = lambda: semantic_state(app.knowledge.current.matcher.semantic)
     app.extras["health"] = health
     if settings.health.port is None:
         return None

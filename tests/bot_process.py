@@ -31,6 +31,7 @@ def child_env(data_dir: Path, api_server: str, token: str, **settings: str) -> d
         "BOT_TELEGRAM__REQUEST_TIMEOUT": "5",
         "BOT_TELEGRAM__SET_COMMANDS": "false",
         "BOT_LOGGING__LEVEL": "WARNING",
+        "BOT_MATCHER__SEMANTIC": "false",  # no background embedding in tests
         **settings,
     })
     return env
@@ -48,6 +49,7 @@ def vk_child_env(data_dir: Path, api_url: str, token: str, **settings: str) -> d
         "BOT_VK__LONG_POLL_WAIT": "1",
         "BOT_VK__REQUEST_TIMEOUT": "5",
         "BOT_LOGGING__LEVEL": "WARNING",
+        "BOT_MATCHER__SEMANTIC": "false",  # no background embedding in tests
         **settings,
     })
     return env

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.matching import semantic
 from tests import postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     for key in list(os.environ):
         if key.startswith("BOT_"):
             monkeypatch.delenv(key, raising=False)
+    # The sentence encoder is on by default ("auto"); only its own tests embed bases (tests/test_semantic.py),
+    # in this process and in the bot processes tests start.
+    monkeypatch.setattr(semantic, "AUTO_ON", False)
+    monkeypatch.setenv("BOT_MATCHER__SEMANTIC", "false")
     monkeypatch.chdir(tmp_path)
     yield
 

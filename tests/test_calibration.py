@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -87,3 +88,46 @@ def test_features_are_in_the_order_of_their_names() -> None:
     assert named["unknown"] == pytest.approx(0.25)
     both = dict(zip(LEXICAL + SEMANTIC, features(ranked, facts, semantic=True), strict=True))
     assert both["semantic_margin"] == pytest.approx(0.05) and both["semantic_agrees"] == 1.0
+
+
+def test_the_fusion_weight_is_read_and_an_outdated_semantic_model_is_not_used(tmp_path: Path) -> None:
+    data = json.loads(DEFAULT_FILE.read_text("utf-8"))
+    assert read_calibration(DEFAULT_FILE).semantic is not None  # the encoder is on by default: it must be there
+    path = tmp_path / "calibration.json"
+    data["fusion"] = {"weight": 500.0}
+    path.write_text(json.dumps(data), "utf-8")
+    assert read_calibration(path).fusion_weight == 500.0
+    data["fusion"] = {"weight": -1}
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(CalibrationError, match="fusion weight"):
+        read_calibration(path)
+    # a semantic model of an older feature list (three semantic features): the lexical model decides
+    old = dict(data["semantic"], features=list(LEXICAL + SEMANTIC[:3]))
+    for key in ("mean", "scale", "weights"):
+        old[key] = data["semantic"][key][:-1]
+    data.update(semantic=old, fusion={"weight": 500.0})
+    path.write_text(json.dumps(data), "utf-8")
+    calibration = read_calibration(path)
+    assert calibration.model(True) is calibration.lexical
+
+
+def test_the_fusion_fit_recovers_the_weight_that_ranks_right() -> None:
+    from bot.matching.evaluation import Labelled
+    from bot.matching.fit import Raw, fit_fusion
+
+    rng = np.random.default_rng(3)
+
+    class Index:
+        ids: ClassVar[list[str]] = [f"e{n}" for n in range(8)]
+
+    raw = []
+    for q in range(300):
+        lexical = rng.uniform(20, 80, 8)
+        sims = rng.uniform(0.80, 0.90, 8).astype(np.float32)
+        # the truth follows lexical + 500·cosine, with noise
+        utility = lexical / 100 + 5.0 * sims + rng.gumbel(0, 0.15, 8)
+        expected = Index.ids[int(np.argmax(utility))]
+        ranked = tuple(sorted((Candidate(i, round(float(s), 1)) for i, s in zip(Index.ids, lexical, strict=True)),
+                              key=lambda c: -c.score))
+        raw.append(Raw(Labelled(f"q{q}", expected), ranked, QueryFacts(3, 0.0), sims, Index()))  # type: ignore[arg-type]
+    assert 350 < fit_fusion(raw) < 700

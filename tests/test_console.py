@@ -24,7 +24,8 @@ def run(args: list[str], stdin: str, env_extra: dict[str, str] | None = None) ->
     import os
 
     # the test's database (the db_url fixture) and nothing else of BOT_*
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k == "BOT_DATABASE__URL"}
+    kept = ("BOT_DATABASE__URL", "BOT_MATCHER__SEMANTIC")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k in kept}
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT,
@@ -82,7 +83,7 @@ def test_run_without_a_channel_and_without_a_terminal_stops_with_an_error(tmp_pa
     """Under systemd or in a container (input from /dev/null) the console cannot serve anyone."""
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k == "BOT_MATCHER__SEMANTIC"}
     env["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=ROOT,

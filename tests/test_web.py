@@ -208,7 +208,7 @@ async def test_admin_manages_accounts_with_clear_refusals(tmp_path: Path) -> Non
 def test_users_add_reads_the_password_from_standard_input(tmp_path: Path) -> None:
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k == "BOT_MATCHER__SEMANTIC"}
     env["BOT_BOT__DATA_DIR"] = str(tmp_path / "data")
 
     def bot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -235,7 +235,7 @@ def _start(args: list[str], tmp_path: Path, **env_extra: str) -> tuple[subproces
     import os
     import re as regex
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_") or k == "BOT_MATCHER__SEMANTIC"}
     env.update({"BOT_BOT__DATA_DIR": str(tmp_path / "data"), "BOT_WEB__PORT": "0", "BOT_EDITORS__WATCH": "false",
                 **env_extra})
     proc = subprocess.Popen([sys.executable, "-m", "bot", *args], stdin=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -14,11 +14,12 @@ from bot.matching import Matcher, MatchResult
 from bot.matching.configure import build_matcher as matcher_for
 from bot.matching.evaluation import Report, read_labelled, score, summary
 from bot.matching.lexicon import LexiconError
+from bot.matching.semantic import wanted
 
 
 def build_matcher(kb_dir: Path, settings: Settings) -> Matcher:
-    # The optional encoder keeps its entry vectors in the bot's cache folder between runs.
-    cache_dir = settings.bot.data_dir / "cache" if settings.matcher.semantic else None
+    # The encoder keeps its entry vectors in the bot's cache folder between runs.
+    cache_dir = settings.bot.data_dir / "cache" if wanted(settings.matcher.semantic) else None
     return matcher_for(load_knowledge_base(kb_dir), settings.matcher, cache_dir)
 
 

@@ -15,6 +15,7 @@ from bot.kb import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from bot.matching import Matcher
 from bot.matching.configure import build_matcher
 from bot.matching.lexicon import LexiconError
+from bot.matching.semantic import wanted
 from bot.reports.data import Period
 from bot.storage import Database
 
@@ -32,7 +33,8 @@ def _knowledge(kb_dir: Path, settings: Settings) -> tuple[KnowledgeBase | None, 
     """The base and its matcher for titles and nearest entries; a broken base only costs those."""
     try:
         base = load_knowledge_base(kb_dir)
-        return base, build_matcher(base, settings.matcher)
+        cache_dir = settings.bot.data_dir / "cache" if wanted(settings.matcher.semantic) else None  # vectors
+        return base, build_matcher(base, settings.matcher, cache_dir)
     except (KnowledgeBaseError, LexiconError) as exc:
         print(f"Note: the knowledge base in {kb_dir} cannot be loaded ({exc.__class__.__name__}); "
               "entries are shown by id and without the nearest entry.", file=sys.stderr)

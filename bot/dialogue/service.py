@@ -8,6 +8,7 @@ is recorded there too, so a crash neither loses a reply nor handles an update tw
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import uuid
@@ -290,7 +291,10 @@ class DialogueService:
 
         # 2. decide, with no connection held
         ctx, snapshot = self.context(now)
-        outcome = decide(conv, ctx)
+        if snapshot.matcher.encoder_ready:  # the sentence encoder takes milliseconds: off the event loop
+            outcome = await asyncio.to_thread(decide, conv, ctx)
+        else:
+            outcome = decide(conv, ctx)
 
         # 3. write the new state, the replies, the effects and the events together
         handled = Handled(_split(outcome.replies, options))

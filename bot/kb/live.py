@@ -12,6 +12,7 @@ from bot.kb.model import KnowledgeBase
 from bot.matching.configure import build_matcher
 from bot.matching.lexicon import LexiconError
 from bot.matching.matcher import Matcher
+from bot.matching.semantic import retire
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,15 @@ class LiveKnowledge:
 
     def _build(self) -> Snapshot:
         base = load_knowledge_base(self.path, self.cache_dir)
-        return Snapshot(base, build_matcher(base, self.matcher_section, self.cache_dir))
+        # The encoder embeds new texts in the background; the vectors of the serving base are reused.
+        serving: Snapshot | None = getattr(self, "current", None)
+        previous = serving.matcher if serving is not None else None
+        matcher = build_matcher(base, self.matcher_section, self.cache_dir, previous=previous, background=True)
+        return Snapshot(base, matcher)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the encoder's background warm-up, letting it store what it has embedded (at shutdown)."""
+        retire(self.current.matcher.semantic, timeout)
 
     def reload(self) -> ReloadResult:
         """Load the folder again; a broken base is refused and the current one keeps serving."""
@@ -65,6 +74,8 @@ class LiveKnowledge:
             problem = Problem(str(self.path), 0, None, message)
             return ReloadResult(False, (problem,), self.current.version)
         changed = snapshot.version != self.current.version
+        old = self.current if changed else snapshot
+        retire(old.matcher.semantic)  # stop the replaced (or unneeded) background warm-up
         if changed:
             self.current = snapshot
             log.info("Knowledge base reloaded: version %s, %d entries", snapshot.version, len(snapshot.base))

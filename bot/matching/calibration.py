@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.matching.features import feature_names
+
 DEFAULT_FILE = Path(__file__).with_name("calibration.json")
+DEFAULT_FUSION_WEIGHT = 750.0
 
 
 class CalibrationError(Exception):
@@ -70,9 +73,14 @@ class Calibration:
     lexical: Model
     semantic: Model | None
     fitted_on: tuple[str, ...] = ()
+    # Fusion: score points per unit of cosine below the encoder's nearest entry (fitted with the models).
+    fusion_weight: float = DEFAULT_FUSION_WEIGHT
 
     def model(self, semantic: bool) -> Model:
-        return self.semantic if semantic and self.semantic is not None else self.lexical
+        """The semantic model when asked for and it knows today's semantic features, else the lexical one."""
+        if semantic and self.semantic is not None and self.semantic.features == feature_names(True):
+            return self.semantic
+        return self.lexical
 
 
 def read_calibration(path: Path) -> Calibration:
@@ -80,9 +88,12 @@ def read_calibration(path: Path) -> Calibration:
         data = json.loads(path.read_text("utf-8"))
         lexical = Model.from_json(data["lexical"])
         semantic = Model.from_json(data["semantic"]) if data.get("semantic") else None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        weight = float(data.get("fusion", {}).get("weight", DEFAULT_FUSION_WEIGHT))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CalibrationError(f"{path}: {exc}") from exc
-    return Calibration(lexical, semantic, tuple(data.get("fitted_on", ())))
+    if not 0 <= weight <= 10_000:
+        raise CalibrationError(f"{path}: the fusion weight must be between 0 and 10000")
+    return Calibration(lexical, semantic, tuple(data.get("fitted_on", ())), weight)
 
 
 @lru_cache(maxsize=4)

@@ -17,3 +17,5 @@ class Candidate:
     semantic: float = field(default=0.0, compare=False)
     # The entry's place among all entries by that similarity (0 = nearest; -1 = not measured).
     semantic_rank: int = field(default=-1, compare=False)
+    # Its cosine minus the query's mean cosine with the base's entries (how far it stands out).
+    semantic_lift: float = field(default=0.0, compare=False)

@@ -11,7 +11,7 @@ import numpy as np
 from bot.matching.candidates import Candidate
 
 LEXICAL = ("score", "margin", "coverage", "matched", "unknown", "terms", "single")
-SEMANTIC = ("semantic", "semantic_margin", "semantic_agrees")
+SEMANTIC = ("semantic", "semantic_margin", "semantic_agrees", "semantic_lift")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,5 +54,6 @@ def features(ranked: Sequence[Candidate], facts: QueryFacts, semantic: bool) -> 
             best.semantic,
             best.semantic - (max(others) if others else 0.0),
             1.0 if best.semantic_rank == 0 else 0.0,
+            best.semantic_lift,
         ]
     return np.asarray(values, dtype=np.float64)

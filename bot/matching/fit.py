@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from bot.kb import load_knowledge_base
-from bot.matching.calibration import DEFAULT_FILE, Model
+from bot.matching.calibration import DEFAULT_FILE, Calibration, Model
 from bot.matching.candidates import Candidate
 from bot.matching.evaluation import OUT_OF_SCOPE, Labelled, read_labelled, score, summary
 from bot.matching.features import QueryFacts, feature_names, features
 from bot.matching.matcher import Decision, Matcher, MatchResult, Thresholds, calibrated_decision
+from bot.matching.semantic import LEXICAL_CANDIDATES, Encoder, SemanticIndex, fuse, shared_encoder
 
 DEMO_KB = Path(__file__).resolve().parents[2] / "knowledge_base"
 # Held-back margins: the cut-offs are chosen to be stricter on the fit sets than the goal.
@@ -70,6 +71,87 @@ def observe(matcher: Matcher, items: Sequence[Labelled]) -> list[Observed]:
         x = features(ranked, facts, semantic) if ranked else None
         out.append(Observed(item, tuple(ranked), facts, x))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """One labelled query before fusion: the lexical candidates and the cosine with every entry."""
+
+    item: Labelled
+    lexical: tuple[Candidate, ...]
+    facts: QueryFacts
+    sims: np.ndarray
+    index: SemanticIndex
+
+    def fused(self, weight: float) -> list[Candidate]:
+        positions = {entry_id: n for n, entry_id in enumerate(self.index.ids)}
+        return fuse(self.lexical, self.sims, self.index.ids, positions, weight)
+
+
+def observe_raw(base_matcher: Matcher, index: SemanticIndex, items: Sequence[Labelled]) -> list[Raw]:
+    out = []
+    for item in items:
+        _, ranked, facts = base_matcher.observe(item.query, limit=LEXICAL_CANDIDATES)
+        out.append(Raw(item, tuple(ranked), facts, index.similarities(item.query), index))
+    return out
+
+
+def fit_fusion(raw: Sequence[Raw], l2: float = 1e-3) -> float:
+    """The fusion weight: a conditional logit (softmax over each query's candidates) of "this candidate is
+    the right entry" on (lexical score / 100, cosine − nearest cosine); the weight is their ratio · 100."""
+    groups = []
+    for r in raw:
+        pool = r.fused(0.0)  # lexical scores, with the cosines
+        if r.item.expected == OUT_OF_SCOPE or all(c.id != r.item.expected for c in pool):
+            continue
+        top = float(np.max(r.sims))
+        z = np.asarray([[c.score / 100.0, c.semantic - top] for c in pool])
+        y = np.asarray([1.0 if c.id == r.item.expected else 0.0 for c in pool])
+        groups.append((z, y))
+    w = np.zeros(2)
+    for _ in range(100):
+        grad = l2 * w
+        hess = l2 * np.eye(2)
+        for z, y in groups:
+            u = z @ w
+            p = np.exp(u - u.max())
+            p /= p.sum()
+            grad = grad + z.T @ (p - y)
+            m = z.T @ p
+            hess = hess + (z * p[:, None]).T @ z - np.outer(m, m)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    if w[0] <= 0:
+        raise ValueError("the lexical score came out without weight: too few labelled queries to fit")
+    return round(float(max(0.0, 100.0 * w[1] / w[0])), 1)
+
+
+def observe_fused(raw: Sequence[Raw], weight: float) -> list[Observed]:
+    out = []
+    for r in raw:
+        ranked = r.fused(weight)
+        x = features(ranked, r.facts, True) if ranked else None
+        out.append(Observed(r.item, tuple(ranked), r.facts, x))
+    return out
+
+
+class _Remembering:
+    """An encoder that embeds each query once (the fit and the report ask for it several times)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self._queries: dict[str, np.ndarray] = {}
+
+    def query(self, text: str) -> np.ndarray:
+        if text not in self._queries:
+            self._queries[text] = self.encoder.query(text)
+        return self._queries[text]
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.passages(texts)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -160,28 +242,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--semantic", action="store_true", help="also fit the model with the encoder")
     parser.add_argument("--cache", type=Path, default=Path(".cache/semantic"), help="entry vectors kept here")
     args = parser.parse_args(argv)
-    from bot.matching.calibration import Calibration
-    from bot.matching.semantic import load_semantic
-
+    if args.write and not args.semantic:
+        parser.error("--write needs --semantic: the encoder is on by default, so the file must carry its model")
     thresholds = Thresholds()
     fit_sets = [labelled_set(p) for p in args.fit]
     report_sets = [labelled_set(p) for p in args.report]
     bases = {s.name: load_knowledge_base(s.kb) for s in fit_sets + report_sets}
+    encoder = _Remembering(shared_encoder()) if args.semantic else None
+    indexes = {name: SemanticIndex(base, encoder, args.cache / name) for name, base in bases.items()} if encoder else {}
     models: dict[str, Model] = {}
-    for semantic in [False, True] if args.semantic else [False]:
-        obs: list[Observed] = []
+    obs: list[Observed] = []
+    for s in fit_sets:
+        obs += observe(Matcher(bases[s.name], calibration=None), s.items)
+    models["lexical"] = fit(obs, False, thresholds)
+    weight = Calibration(models["lexical"], None).fusion_weight
+    if args.semantic:
+        raw: list[Raw] = []
         for s in fit_sets:
-            encoder = load_semantic(bases[s.name], args.cache / s.name) if semantic else None
-            obs += observe(Matcher(bases[s.name], calibration=None, semantic=encoder), s.items)
-        models["semantic" if semantic else "lexical"] = fit(obs, semantic, thresholds)
-    calibration = Calibration(models["lexical"], models.get("semantic"), tuple(s.name for s in fit_sets))
+            raw += observe_raw(Matcher(bases[s.name], calibration=None), indexes[s.name], s.items)
+        weight = fit_fusion(raw)
+        models["semantic"] = fit(observe_fused(raw, weight), True, thresholds)
+    calibration = Calibration(models["lexical"], models.get("semantic"), tuple(s.name for s in fit_sets), weight)
     for kind, model in models.items():
         print(f"{kind}: " + json.dumps(model.as_json(), ensure_ascii=False), file=sys.stderr)
+    if args.semantic:
+        print(f"fusion weight: {weight}", file=sys.stderr)
     rows = []
     for semantic in [False, True] if args.semantic else [False]:
         for s in fit_sets + report_sets:
-            encoder = load_semantic(bases[s.name], args.cache / s.name) if semantic else None
-            matcher = Matcher(bases[s.name], calibration=calibration, semantic=encoder)
+            matcher = Matcher(bases[s.name], calibration=calibration, semantic=indexes[s.name] if semantic else None)
             report = score(s.items, [r.as_json() for r in evaluate(matcher, s.items)])
             role = "fit" if s in fit_sets else "report"
             rows.append((f"{s.name} ({role}{', semantic' if semantic else ''})", report))
@@ -189,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary(rows))
     if args.write:
         data = {"fitted_on": list(calibration.fitted_on), "lexical": models["lexical"].as_json(),
-                "semantic": models["semantic"].as_json() if "semantic" in models else None}
+                "semantic": models["semantic"].as_json() if "semantic" in models else None,
+                "fusion": {"weight": weight}}
         DEFAULT_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
         print(f"written to {DEFAULT_FILE}", file=sys.stderr)
     return 0

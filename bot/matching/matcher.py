@@ -15,7 +15,7 @@ from bot.matching.candidates import Candidate
 from bot.matching.features import QueryFacts, features
 from bot.matching.index import SearchIndex
 from bot.matching.lexicon import load_lexicon
-from bot.matching.semantic import SemanticIndex
+from bot.matching.semantic import DEFAULT_WEIGHT, LEXICAL_CANDIDATES, SemanticSignal
 
 WEAK_TERM_FACTOR = 0.5
 COVERAGE_SHARE = 0.6
@@ -134,7 +134,8 @@ class Matcher:
 
     With a ``calibration`` (the default) the decision comes from a fitted confidence and its cut-offs;
     ``calibration=None`` keeps the fixed score/margin/coverage rule of ``thresholds``. With a
-    ``semantic`` index the sentence encoder's similarity re-ranks the candidates and feeds the model.
+    ``semantic`` signal (once its index is ready) the encoder's nearest entries join the lexical
+    candidates, its similarity re-ranks them and feeds the semantic model.
     """
 
     def __init__(
@@ -143,7 +144,7 @@ class Matcher:
         thresholds: Thresholds | None = None,
         analyzer: Analyzer | None = None,
         calibration: Calibration | bool | None = True,
-        semantic: SemanticIndex | None = None,
+        semantic: SemanticSignal | None = None,
         index: SearchIndex | None = None,
     ) -> None:
         self.base = base
@@ -152,7 +153,13 @@ class Matcher:
         self.index = index if index is not None else SearchIndex(base, self.analyzer)
         self.calibration = load_calibration() if calibration is True else calibration or None
         self.semantic = semantic
+        self.fusion_weight = self.calibration.fusion_weight if self.calibration else DEFAULT_WEIGHT
         self._audience = {entry.id: entry.audience for entry in base.entries.values()}
+
+    @property
+    def encoder_ready(self) -> bool:
+        """Whether matching uses the sentence encoder now (False without it and while its index warms up)."""
+        return self.semantic is not None and self.semantic.current() is not None
 
     def match(self, query: str, limit: int = TOP, segment: str | None = None) -> MatchResult:
         """Rank the entries for a message and decide; ``segment`` is the person's (citizen/business)."""
@@ -167,10 +174,11 @@ class Matcher:
         self, query: str, limit: int = TOP, segment: str | None = None
     ) -> tuple[list[Term], list[Candidate], QueryFacts]:
         """The query's terms, the ranked candidates (re-ranked by segment and encoder) and its facts."""
+        encoder = self.semantic.current() if self.semantic is not None else None  # None while warming up
         terms = self.analyzer.query_terms(query, self.index.correct, self.index.spell)
-        ranked, facts = self._ranked(terms, max(limit, RERANKED))
-        if self.semantic is not None and ranked:
-            ranked = self.semantic.rerank(query, ranked)
+        ranked, facts = self._ranked(terms, max(limit, RERANKED if encoder is None else LEXICAL_CANDIDATES))
+        if encoder is not None:
+            ranked = encoder.fuse(query, ranked, self.fusion_weight)
         if segment in ("citizen", "business") and ranked:
             ranked = self._for_segment(ranked, segment)
         return terms, ranked, facts
@@ -187,8 +195,8 @@ class Matcher:
             return Decision.NONE, None
         if self.calibration is None:
             return decide(ranked, self.thresholds), None
-        semantic = self.semantic is not None and self.calibration.semantic is not None
-        model = self.calibration.model(semantic)
+        model = self.calibration.model(ranked[0].semantic_rank >= 0)  # fused by the encoder: the semantic model
+        semantic = model is self.calibration.semantic
         confidence = model.confidence(features(ranked, facts, semantic))
         return calibrated_decision(ranked, facts, confidence, model, self.thresholds), confidence
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,9 +53,9 @@ async def find_unanswered(db: Database, period: Period, matcher: Matcher | None 
     async with db.read() as conn:
         events = await load_events(conn, period, UNANSWERED_KINDS)
     questions = unanswered_questions(events)
-    return Unanswered(
-        cluster_questions(questions, _analyzer(matcher), matcher), no_pick_groups(questions), len(questions)
-    )
+    # Matching every group's question (with the sentence encoder) runs off the event loop.
+    clusters = await asyncio.to_thread(cluster_questions, questions, _analyzer(matcher), matcher)
+    return Unanswered(clusters, no_pick_groups(questions), len(questions))
 
 
 async def build_report(
@@ -82,7 +83,7 @@ async def build_report(
     report.first_responses = first
     report.consents = consents
     questions = unanswered_questions(events)
-    report.unanswered = cluster_questions(questions, _analyzer(matcher), matcher)
+    report.unanswered = await asyncio.to_thread(cluster_questions, questions, _analyzer(matcher), matcher)
     report.unanswered_total = len(questions)
     report.no_pick = no_pick_groups(questions)
     return report

@@ -12,11 +12,13 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.config import MatcherSection
 from bot.editors.readability import entry_hints
 from bot.editors.stale import stale_entries
+from bot.kb.live import Snapshot
 from bot.kb.model import Entry, KnowledgeBase
 from bot.matching.configure import build_matcher
-from bot.matching.matcher import MatchResult
+from bot.matching.matcher import Matcher, MatchResult
 from bot.reports.data import Period, load_events
 from bot.reports.document import DECISION_NAMES
 from bot.reports.metrics import EntryStat, compute_report
@@ -198,6 +200,14 @@ def _match_view(result: MatchResult, base: KnowledgeBase) -> dict[str, object]:
     }
 
 
+def _draft_matcher(base: KnowledgeBase, section: MatcherSection, live: Snapshot) -> Matcher:
+    """The matcher of a draft: the live base's vectors are reused, so only the draft's new texts are
+    embedded; while the live index still warms up the check is lexical, like the answers."""
+    if not live.matcher.encoder_ready:
+        section = section.model_copy(update={"semantic": False})
+    return build_matcher(base, section, previous=live.matcher)
+
+
 @page("kb")
 async def draft_action(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
@@ -226,9 +236,9 @@ async def draft_action(request: web.Request) -> web.StreamResponse:
         if not query:
             return _editor(request, draft, new=new, status=422,
                            problems=["Введите вопрос, который нужно проверить."], **context)
-        matcher = await asyncio.to_thread(build_matcher, checked.base, console.app.settings.matcher)
-        result = matcher.match(query)
-        live = snapshot.matcher.match(query)
+        matcher = await asyncio.to_thread(_draft_matcher, checked.base, console.app.settings.matcher, snapshot)
+        result = await asyncio.to_thread(matcher.match, query)  # the encoder: off the event loop
+        live = await asyncio.to_thread(snapshot.matcher.match, query)
         return _editor(request, draft, new=new, check=_match_view(result, checked.base),
                        live_check=_match_view(live, snapshot.base), **context)
     found = kb_edit.changes(snapshot.base, checked.base, draft.id)

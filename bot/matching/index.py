@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,6 +21,10 @@ from bot.matching.text import clean, words
 ANSWER_FIELD_WEIGHT = 0.45
 RELATED_FORM_WEIGHT = 0.8
 ANSWER_DF_SHARE = 0.5
+# A clipped word («серт», «поликл») matches the base words it begins, if there are few of them.
+CLIPPED_FORM_WEIGHT = 0.7
+_MIN_CLIP = 4
+_MAX_CLIPPED = 3
 _MIN_STEM_PREFIX = 5
 # Adverbs and predicatives ("самостоятельно", "срочно", "можно") and bare numbers modify a question
 # more than they name its topic.
@@ -211,7 +216,25 @@ class SearchIndex:
                 for other, other_stem in self._stem_buckets.get(st[:_MIN_STEM_PREFIX], ()):
                     if other != term and _stems_related(st, other_stem):
                         found.append((other, RELATED_FORM_WEIGHT))
+            if not found:
+                found += [(other, CLIPPED_FORM_WEIGHT) for other in self._clipped(term)]
         return tuple(found)
+
+    def _clipped(self, term: str) -> list[str]:
+        """Base terms a clipped word unknown to the dictionary stands for: «серт» → «сертификат»."""
+        if len(term) < _MIN_CLIP or morphology.is_known(term):
+            return []
+        terms = self.__dict__.get("_sorted_terms")
+        if terms is None:
+            terms = self._sorted_terms = sorted(t for t in self.idf if t.isalpha())
+        start = bisect.bisect_left(terms, term)
+        out: list[str] = []
+        for other in terms[start:]:
+            if not other.startswith(term):
+                break
+            if len(other) >= len(term) + 2:
+                out.append(other)
+        return out if len(out) <= _MAX_CLIPPED else []
 
     def term_weight(self, term: str) -> float:
         """A query term's weight: the rarity of what it matches, or of an unseen word."""

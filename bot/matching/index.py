@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +18,9 @@ from bot.matching import morphology
 from bot.matching.analyzer import Analyzer
 from bot.matching.text import clean, words
 
-ANSWER_FIELD_WEIGHT = 0.45
+# A word found only in an entry's answer (or its topic's title) counts this much of a word in its question,
+# paraphrases or keywords (0.45 before; chosen by leave-one-set-out on the five labelled sets, docs/matching.md).
+ANSWER_FIELD_WEIGHT = 0.6
 RELATED_FORM_WEIGHT = 0.8
 ANSWER_DF_SHARE = 0.5
 # A clipped word («серт», «поликл») matches the base words it begins, if there are few of them.
@@ -61,6 +63,18 @@ def _allowed_edits(length: int) -> int:
     if length < 4:
         return 0
     return 1 if length < 8 else 2
+
+
+def clipped_terms(clipped: str, vocabulary: Sequence[str]) -> list[str]:
+    """Words of a sorted vocabulary that ``clipped`` begins (at least two letters longer); none when there
+    are more than a few, since a clipping that short names nothing in particular."""
+    out: list[str] = []
+    for other in vocabulary[bisect.bisect_left(vocabulary, clipped) :]:
+        if not other.startswith(clipped):
+            break
+        if len(other) >= len(clipped) + 2:
+            out.append(other)
+    return out if len(out) <= _MAX_CLIPPED else []
 
 
 class SearchIndex:
@@ -225,16 +239,9 @@ class SearchIndex:
         if len(term) < _MIN_CLIP or morphology.is_known(term):
             return []
         terms = self.__dict__.get("_sorted_terms")
-        if terms is None:
+        if terms is None:  # built on first need: most bases never see a clipped word
             terms = self._sorted_terms = sorted(t for t in self.idf if t.isalpha())
-        start = bisect.bisect_left(terms, term)
-        out: list[str] = []
-        for other in terms[start:]:
-            if not other.startswith(term):
-                break
-            if len(other) >= len(term) + 2:
-                out.append(other)
-        return out if len(out) <= _MAX_CLIPPED else []
+        return clipped_terms(term, terms)
 
     def term_weight(self, term: str) -> float:
         """A query term's weight: the rarity of what it matches, or of an unseen word."""

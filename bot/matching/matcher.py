@@ -13,7 +13,7 @@ from bot.matching.analyzer import Analyzer, Term, asking_sentences
 from bot.matching.calibration import Calibration, Model, load_calibration
 from bot.matching.candidates import Candidate
 from bot.matching.features import QueryFacts, features
-from bot.matching.index import SearchIndex
+from bot.matching.index import CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT, SearchIndex
 from bot.matching.lexicon import load_lexicon
 from bot.matching.semantic import SemanticIndex
 
@@ -22,6 +22,7 @@ COVERAGE_SHARE = 0.6
 # Words next to each other in the query and in one text of the entry («свидетельство о браке», «смена
 # поликлиники») add this share of the text part of the score: a phrase says more than its words apart.
 PHRASE_WEIGHT = 0.1
+_LOWEST_SIMILARITY = min(CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT)
 CANDIDATES = 50
 # F-beta of a match text: beta < 1 values explaining the whole query over using the whole text.
 _BETA2 = 1.0
@@ -275,7 +276,7 @@ class Matcher:
             return [], facts
         k = min(CANDIDATES, count)
         picked = np.argpartition(-coverage, k - 1)[:k] if count > k else np.flatnonzero(coverage)
-        order = sorted(picked.tolist(), key=lambda n: -float(coverage[n]))
+        order = picked[np.argsort(-coverage[picked], kind="stable")].tolist()
 
         shares = [w / total for w in weights]
         pairs = adjacent_pairs(shares)
@@ -291,7 +292,8 @@ class Matcher:
             cov = float(coverage[number])
             # A text's precision cannot exceed the entry's coverage, so its F-measure is at most
             # 2·cov/(1 + cov): once that bound falls below the kept scores, later entries cannot rise.
-            if 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * (_f_bound(cov) + PHRASE_WEIGHT)) < floor:
+            text_bound = _f_bound(cov) + _phrase_bound(cov, pairs)
+            if 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * text_bound) < floor:
                 break
             best_text, explained, own, phrase = self._texts_match(number, shares, hits_by_term, pairs)
             text_part = best_text + PHRASE_WEIGHT * phrase
@@ -337,15 +339,13 @@ class Matcher:
         union: dict[int, float] = {}
         for text, mass in zip(self.index.texts[number], self.index.text_mass[number], strict=True):
             hit: dict[int, float] = {}
-            where: dict[int, int] = {}
             covered = 0.0
-            for position, term in enumerate(text):
+            for term in text:
                 found = hits_by_term.get(term)
                 if not found:
                     continue
                 strongest = 0.0
                 for q, similarity in found:
-                    where.setdefault(q, position)
                     if similarity > hit.get(q, 0.0):
                         hit[q] = similarity
                     if similarity > strongest:
@@ -360,7 +360,11 @@ class Matcher:
                     union[q] = similarity
             if precision > explained:
                 explained = precision
-            if pairs and len(where) > 1:
+            if pairs and len(hit) > 1 and any(x in hit and y in hit for x, y, _ in pairs):
+                where: dict[int, int] = {}
+                for position, term in enumerate(text):
+                    for q, _ in hits_by_term.get(term, ()):
+                        where.setdefault(q, position)
                 phrase = max(phrase, phrase_share(where, pairs))
             recall = covered / mass if mass else 0.0
             if recall:
@@ -369,6 +373,18 @@ class Matcher:
                     best_f = f
         own = sum(shares[q] * similarity for q, similarity in union.items())
         return best_f, explained, own, phrase
+
+
+def _phrase_bound(coverage: float, pairs: Sequence[tuple[int, int, float]]) -> float:
+    """The most the phrase bonus can add for an entry of this coverage.
+
+    Each query term is in at most two pairs and all pairs together weigh at least the whole query, so
+    the pairs an entry holds weigh at most twice the query share it matches (a clipped word's similarity
+    is the lowest, hence the division).
+    """
+    if not pairs:
+        return 0.0
+    return PHRASE_WEIGHT * min(1.0, 2.0 * coverage / _LOWEST_SIMILARITY)
 
 
 def adjacent_pairs(shares: Sequence[float]) -> list[tuple[int, int, float]]:

@@ -106,7 +106,7 @@ def _letters(token: str) -> str:
 
 def _layout_token(token: str, is_russian_word: Callable[[str], bool]) -> str:
     """A Latin-layer token without trailing punctuation, unless that punctuation is the word's last
-    letter: «tu'» is «егэ», «ujdjh.» is «говорю», but the comma in «ghbdtn,» only ends a word."""
+    letter: «tu'» is «егэ» (`'` is the key of «э»), but the comma in «ghbdtn,» only ends a word."""
     stripped = token.rstrip(",.;'")
     if stripped != token and not is_russian_word(_letters(to_cyrillic(stripped))):
         for end in range(len(token), len(stripped), -1):
@@ -164,8 +164,7 @@ def with_soft_signs(reading: str) -> list[str]:
     """A reading with one or two dropped soft signs put back after a consonant that stands before
     another consonant or ends the word: «сколко» → «сколько», «апостил» → «апостиль»."""
     places = [
-        i + 1 for i, ch in enumerate(reading[:-1] if len(reading) > 1 else "")
-        if i > 0 and ch in _SOFTENED and (i + 1 == len(reading) or reading[i + 1] in _CONSONANTS)
+        i + 1 for i in range(1, len(reading) - 1) if reading[i] in _SOFTENED and reading[i + 1] in _CONSONANTS
     ]
     if len(reading) > 2 and reading[-1] in _SOFTENED:
         places.append(len(reading))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,9 +18,15 @@ from bot.matching import morphology
 from bot.matching.analyzer import Analyzer
 from bot.matching.text import clean, words
 
-ANSWER_FIELD_WEIGHT = 0.45
+# A word found only in an entry's answer (or its topic's title) counts this much of a word in its question,
+# paraphrases or keywords (0.45 before; chosen by leave-one-set-out on the five labelled sets, docs/matching.md).
+ANSWER_FIELD_WEIGHT = 0.6
 RELATED_FORM_WEIGHT = 0.8
 ANSWER_DF_SHARE = 0.5
+# A clipped word («серт», «поликл») matches the base words it begins, if there are few of them.
+CLIPPED_FORM_WEIGHT = 0.7
+_MIN_CLIP = 4
+_MAX_CLIPPED = 3
 _MIN_STEM_PREFIX = 5
 # Adverbs and predicatives ("самостоятельно", "срочно", "можно") and bare numbers modify a question
 # more than they name its topic.
@@ -56,6 +63,18 @@ def _allowed_edits(length: int) -> int:
     if length < 4:
         return 0
     return 1 if length < 8 else 2
+
+
+def clipped_terms(clipped: str, vocabulary: Sequence[str]) -> list[str]:
+    """Words of a sorted vocabulary that ``clipped`` begins (at least two letters longer); none when there
+    are more than a few, since a clipping that short names nothing in particular."""
+    out: list[str] = []
+    for other in vocabulary[bisect.bisect_left(vocabulary, clipped) :]:
+        if not other.startswith(clipped):
+            break
+        if len(other) >= len(clipped) + 2:
+            out.append(other)
+    return out if len(out) <= _MAX_CLIPPED else []
 
 
 class SearchIndex:
@@ -211,7 +230,18 @@ class SearchIndex:
                 for other, other_stem in self._stem_buckets.get(st[:_MIN_STEM_PREFIX], ()):
                     if other != term and _stems_related(st, other_stem):
                         found.append((other, RELATED_FORM_WEIGHT))
+            if not found:
+                found += [(other, CLIPPED_FORM_WEIGHT) for other in self._clipped(term)]
         return tuple(found)
+
+    def _clipped(self, term: str) -> list[str]:
+        """Base terms a clipped word unknown to the dictionary stands for: «серт» → «сертификат»."""
+        if len(term) < _MIN_CLIP or morphology.is_known(term):
+            return []
+        terms = self.__dict__.get("_sorted_terms")
+        if terms is None:  # built on first need: most bases never see a clipped word
+            terms = self._sorted_terms = sorted(t for t in self.idf if t.isalpha())
+        return clipped_terms(term, terms)
 
     def term_weight(self, term: str) -> float:
         """A query term's weight: the rarity of what it matches, or of an unseen word."""

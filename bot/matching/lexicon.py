@@ -144,9 +144,11 @@ def build_lexicon(paths: Sequence[Path]) -> Lexicon:
             if len(target) > 1:
                 lexicon.add(target, target)  # keep the phrase whole
             for variant in _strings(variants, f"{path}: synonyms.{canonical}"):
-                pattern = lemmatize_phrase(variant)
-                if pattern and pattern != target:
-                    lexicon.add(pattern, target)
+                # The written form too: pymorphy guesses the lemma of a word it does not know from its
+                # ending, so «ипшник» may lemmatise to «ипшникнуть» while «ипшнику» gives «ипшник».
+                for pattern in dict.fromkeys((lemmatize_phrase(variant), tuple(words(clean(variant))))):
+                    if pattern and pattern != target:
+                        lexicon.add(pattern, target)
         for phrase in _strings(data.get("weak", []), f"{path}: weak"):
             lexicon.weak.update(lemmatize_phrase(phrase))
         for key in ("fillers", "stopwords"):

@@ -13,12 +13,16 @@ from bot.matching.analyzer import Analyzer, Term, asking_sentences
 from bot.matching.calibration import Calibration, Model, load_calibration
 from bot.matching.candidates import Candidate
 from bot.matching.features import QueryFacts, features
-from bot.matching.index import SearchIndex
+from bot.matching.index import CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT, SearchIndex
 from bot.matching.lexicon import load_lexicon
 from bot.matching.semantic import DEFAULT_WEIGHT, LEXICAL_CANDIDATES, SemanticSignal
 
 WEAK_TERM_FACTOR = 0.5
 COVERAGE_SHARE = 0.6
+# Words next to each other in the query and in one text of the entry («свидетельство о браке», «смена
+# поликлиники») add this share of the text part of the score: a phrase says more than its words apart.
+PHRASE_WEIGHT = 0.1
+_LOWEST_SIMILARITY = min(CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT)
 CANDIDATES = 50
 # F-beta of a match text: beta < 1 values explaining the whole query over using the whole text.
 _BETA2 = 1.0
@@ -280,9 +284,10 @@ class Matcher:
             return [], facts
         k = min(CANDIDATES, count)
         picked = np.argpartition(-coverage, k - 1)[:k] if count > k else np.flatnonzero(coverage)
-        order = sorted(picked.tolist(), key=lambda n: -float(coverage[n]))
+        order = picked[np.argsort(-coverage[picked], kind="stable")].tolist()
 
         shares = [w / total for w in weights]
+        pairs = adjacent_pairs(shares)
         hits_by_term: dict[str, list[tuple[int, float]]] = {}
         for q, found in enumerate(expansions):
             for base_term, similarity in found:
@@ -295,10 +300,12 @@ class Matcher:
             cov = float(coverage[number])
             # A text's precision cannot exceed the entry's coverage, so its F-measure is at most
             # 2·cov/(1 + cov): once that bound falls below the kept scores, later entries cannot rise.
-            if 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * _f_bound(cov)) < floor:
+            text_bound = _f_bound(cov) + _phrase_bound(cov, pairs)
+            if 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * text_bound) < floor:
                 break
-            best_text, explained, own = self._texts_match(number, shares, hits_by_term)
-            score = 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * best_text)
+            best_text, explained, own, phrase = self._texts_match(number, shares, hits_by_term, pairs)
+            text_part = best_text + PHRASE_WEIGHT * phrase
+            score = min(100.0, 100.0 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * text_part))
             scored.append(
                 Candidate(index.ids[number], round(score, 1), round((own + explained) / 2, 3), round(cov, 3))
             )
@@ -322,16 +329,21 @@ class Matcher:
         return len(named), len(mentioned)
 
     def _texts_match(
-        self, number: int, shares: list[float], hits_by_term: dict[str, list[tuple[int, float]]]
-    ) -> tuple[float, float, float]:
+        self,
+        number: int,
+        shares: list[float],
+        hits_by_term: dict[str, list[tuple[int, float]]],
+        pairs: Sequence[tuple[int, int, float]] = (),
+    ) -> tuple[float, float, float, float]:
         """Compare the query with each match text of an entry.
 
-        Returns the best F-measure of one text, the largest share of the query one text explains, and
-        the share explained by all the entry's texts together.
+        Returns the best F-measure of one text, the largest share of the query one text explains, the
+        share explained by all the entry's texts together, and the best ``phrase_share`` of one text.
         """
         idf = self.index.idf
         best_f = 0.0
         explained = 0.0
+        phrase = 0.0
         union: dict[int, float] = {}
         for text, mass in zip(self.index.texts[number], self.index.text_mass[number], strict=True):
             hit: dict[int, float] = {}
@@ -356,12 +368,50 @@ class Matcher:
                     union[q] = similarity
             if precision > explained:
                 explained = precision
+            if pairs and len(hit) > 1 and any(x in hit and y in hit for x, y, _ in pairs):
+                where: dict[int, int] = {}
+                for position, term in enumerate(text):
+                    for q, _ in hits_by_term.get(term, ()):
+                        where.setdefault(q, position)
+                phrase = max(phrase, phrase_share(where, pairs))
             recall = covered / mass if mass else 0.0
             if recall:
                 f = (1 + _BETA2) * precision * recall / (_BETA2 * precision + recall)
                 if f > best_f:
                     best_f = f
         own = sum(shares[q] * similarity for q, similarity in union.items())
-        return best_f, explained, own
+        return best_f, explained, own, phrase
+
+
+def _phrase_bound(coverage: float, pairs: Sequence[tuple[int, int, float]]) -> float:
+    """The most the phrase bonus can add for an entry of this coverage.
+
+    Each query term is in at most two pairs and all pairs together weigh at least the whole query, so
+    the pairs an entry holds weigh at most twice the query share it matches (a clipped word's similarity
+    is the lowest, hence the division).
+    """
+    if not pairs:
+        return 0.0
+    return PHRASE_WEIGHT * min(1.0, 2.0 * coverage / _LOWEST_SIMILARITY)
+
+
+def adjacent_pairs(shares: Sequence[float]) -> list[tuple[int, int, float]]:
+    """Neighbouring query terms (by their order in the message) and each pair's share of all pairs."""
+    pairs = [(q, q + 1, shares[q] + shares[q + 1]) for q in range(len(shares) - 1)]
+    total = sum(weight for _, _, weight in pairs)
+    return [(a, b, weight / total) for a, b, weight in pairs] if total > 0 else []
+
+
+def phrase_share(positions: dict[int, int], pairs: Sequence[tuple[int, int, float]]) -> float:
+    """The share of the query's neighbouring pairs that also stand side by side in one text.
+
+    ``positions`` maps a query term to its place among the text's terms (stopwords already dropped).
+    """
+    share = 0.0
+    for a, b, weight in pairs:
+        pa, pb = positions.get(a), positions.get(b)
+        if pa is not None and pb is not None and abs(pa - pb) == 1:
+            share += weight
+    return share
 
 

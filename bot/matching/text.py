@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import combinations
 
 # Russian typed on the Latin layer of a ЙЦУКЕН keyboard.
 _LATIN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
@@ -78,10 +79,11 @@ def fix_layout(text: str, is_russian_word: Callable[[str], bool]) -> str:
         return text
     # Punctuation keys count only inside a word: "ht,tyrf" is "ребенка", a comma after a word is not.
     spans = [
-        (m.start(), token)
+        (m.start(), _layout_token(m.group(), is_russian_word))
         for m in _LAYOUT_TOKEN.finditer(text)
-        if (token := m.group().rstrip(",.;'")) and _LATIN.search(token)
+        if _LATIN.search(m.group())
     ]
+    spans = [(start, token) for start, token in spans if token and _LATIN.search(token)]
     votes = {
         start: is_russian_word(_letters(to_cyrillic(token))) for start, token in spans if len(token) > 1
     }
@@ -102,13 +104,25 @@ def _letters(token: str) -> str:
     return "".join(_WORD.findall(token))
 
 
+def _layout_token(token: str, is_russian_word: Callable[[str], bool]) -> str:
+    """A Latin-layer token without trailing punctuation, unless that punctuation is the word's last
+    letter: «tu'» is «егэ» (`'` is the key of «э»), but the comma in «ghbdtn,» only ends a word."""
+    stripped = token.rstrip(",.;'")
+    if stripped != token and not is_russian_word(_letters(to_cyrillic(stripped))):
+        for end in range(len(token), len(stripped), -1):
+            if is_russian_word(_letters(to_cyrillic(token[:end]))):
+                return token[:end]
+    return stripped
+
+
 # Russian typed in Latin letters («kak pomenyat pasport»): each Latin spelling and what it may stand for,
 # the longest first. Alternatives are tried in order and the first Russian word wins.
 _TRANSLIT: dict[str, tuple[str, ...]] = {
     "shch": ("щ",), "tsya": ("ться", "тся"), "sch": ("щ", "сх"), "zh": ("ж",), "kh": ("х",), "ch": ("ч",), "sh": ("ш",),
     "ts": ("ц", "тс"), "tz": ("ц",), "yu": ("ю",), "ju": ("ю",), "iu": ("ю",), "ya": ("я",), "ja": ("я",),
     "ia": ("я", "иа"), "yo": ("е",), "jo": ("е",), "ye": ("е", "ые"), "je": ("е",), "iy": ("ий",), "yy": ("ый",),
-    "ey": ("ей",), "oy": ("ой",), "ay": ("ай",), "uy": ("уй",), "y": ("ы", "й", "ь"), "e": ("е", "э"),
+    "ey": ("ей",), "oy": ("ой",), "ay": ("ай",), "uy": ("уй",), "oi": ("ои", "ой"), "ai": ("аи", "ай"),
+    "ei": ("еи", "ей"), "y": ("ы", "й", "ь"), "e": ("е", "э"),
     "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",), "z": ("з",), "i": ("и", "ы"),
     "j": ("й",), "k": ("к",), "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",), "p": ("п",), "r": ("р",),
     "s": ("с",), "t": ("т",), "u": ("у",), "f": ("ф",), "h": ("х",), "c": ("ц", "к"), "x": ("кс",),
@@ -141,6 +155,36 @@ def transliterations(token: str) -> list[str]:
     return [r + "ь" for r in out if r.endswith("т")] + out
 
 
+_SOFTENED = frozenset("лнтдсзрмвпбф")
+_CONSONANTS = frozenset("бвгджзйклмнпрстфхцчшщ")
+_MAX_SOFT_SIGNS = 2
+
+
+def with_soft_signs(reading: str) -> list[str]:
+    """A reading with one or two dropped soft signs put back after a consonant that stands before
+    another consonant or ends the word: «сколко» → «сколько», «апостил» → «апостиль»."""
+    places = [
+        i + 1 for i in range(1, len(reading) - 1) if reading[i] in _SOFTENED and reading[i + 1] in _CONSONANTS
+    ]
+    if len(reading) > 2 and reading[-1] in _SOFTENED:
+        places.append(len(reading))
+    out: list[str] = []
+    for count in range(1, _MAX_SOFT_SIGNS + 1):
+        for chosen in combinations(places, count):
+            word = reading
+            for place in reversed(chosen):
+                word = word[:place] + "ь" + word[place:]
+            out.append(word)
+    return out
+
+
+_SOFT_SIGN_READINGS = 8
+
+
+def _first_word(readings: Iterable[str], is_russian_word: Callable[[str], bool]) -> str | None:
+    return next((r for r in readings if len(r) >= 3 and is_russian_word(r)), None)
+
+
 def fix_translit(text: str, is_russian_word: Callable[[str], bool]) -> str:
     """Read Russian written in Latin letters («gde poluchit snils» → «где получит снилс»).
 
@@ -154,10 +198,14 @@ def fix_translit(text: str, is_russian_word: Callable[[str], bool]) -> str:
     words_only = [(start, token) for start, token in spans if len(token.strip("'")) > 1]
     found: dict[int, str] = {}
     for start, token in words_only:
-        for reading in transliterations(token):
-            if len(reading) >= 3 and is_russian_word(reading):
-                found[start] = reading
-                break
+        readings = transliterations(token)
+        reading = _first_word(readings, is_russian_word)
+        if reading is None:  # a dropped soft sign inside the word: «bolnichnomu» = больничному
+            reading = _first_word(
+                (w for r in readings[:_SOFT_SIGN_READINGS] for w in with_soft_signs(r)), is_russian_word
+            )
+        if reading is not None:
+            found[start] = reading
     if not found:
         return text
     convert_all = len(found) * 2 > len(words_only) and not _CYRILLIC.search(text)

@@ -18,6 +18,15 @@ import yaml
 
 from bot.kb import cache as kb_cache
 from bot.kb.model import Entry, KnowledgeBase, Link, Topic
+from bot.kb.yaml_reader import (  # noqa: F401 - the limits are part of this module's interface
+    MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    read_document,
+)
+from bot.kb.yaml_reader import Mapping as _Mapping
+from bot.kb.yaml_reader import TooBig as _TooBig
 
 FILE_KEYS = frozenset({"category", "audience", "entries"})
 ENTRY_KEYS = frozenset(
@@ -28,15 +37,7 @@ AUDIENCES = ("citizen", "business", "all")
 SEGMENTS = ("citizen", "business")
 ID_RE = re.compile(r"^[a-z0-9-]+$")
 MAX_ANSWER = 3500
-# Limits that keep a hostile or broken file from hanging the loader or eating the memory; checked on
-# the parser's events, before any object is built.
-MAX_FILE_BYTES = 4 * 2**20  # one file
-MAX_DEPTH = 16  # nested mappings and lists (a base needs 5)
-MAX_NODES = 200_000  # values in one file, every alias counted as the values it stands for
-MAX_EXPANDED_CHARS = 16 * 2**20  # characters of text in one file, aliases expanded
-MAX_INT_DIGITS = 18  # a longer "number" is kept as the text it is
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_FILE_BYTES = 4 * 2**20  # one file (the other limits: bot.kb.yaml_reader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,105 +60,6 @@ class KnowledgeBaseError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-class _Mapping(dict):
-    """A YAML mapping that remembers its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
-        result = _Mapping()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool | datetime.date) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain value", key_node.start_mark
-                )
-            key = str(key)
-            if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key `{key}` appears twice in one mapping", key_node.start_mark
-                )
-            result[key] = self.construct_object(value_node, deep=deep)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
-
-
-def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
-    """Dates as usual; an impossible date (2026-13-01) stays text so the check can name its line."""
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
-    """Integers as usual; a run of thousands of digits stays text (Python refuses to convert it)."""
-    value = loader.construct_scalar(node)
-    if sum(ch.isdigit() for ch in str(value)) > MAX_INT_DIGITS:
-        return str(value)
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-
-
-class _TooBig(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def _check_shape(source: str) -> None:
-    """Raise _TooBig when the document nests too deep or expands (through aliases) too far.
-
-    Runs on the parser's event stream, so nothing is built: a "billion laughs" file is refused after
-    reading it once, at the line where it crosses a limit.
-    """
-    depth = 0
-    nodes = chars = 0
-    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, characters) it stands for
-    open_: list[tuple[str | None, int, int]] = []  # collections being read: anchor, totals at start
-
-    def add(event: yaml.Event, more_nodes: int, more_chars: int) -> None:
-        nonlocal nodes, chars
-        nodes += more_nodes
-        chars += more_chars
-        line = event.start_mark.line + 1 if event.start_mark else 0
-        if nodes > MAX_NODES:
-            raise _TooBig(line, f"the file expands to more than {MAX_NODES} values (aliases `*name` included)")
-        if chars > MAX_EXPANDED_CHARS:
-            raise _TooBig(line, f"the file expands to more than {MAX_EXPANDED_CHARS // 2**20} MB of text "
-                                "(aliases `*name` included)")
-
-    for event in yaml.parse(source, Loader=_BaseLoader):
-        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else 0
-                raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
-            open_.append((event.anchor, nodes, chars))
-            add(event, 1, 0)
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            depth -= 1
-            anchor, nodes_before, chars_before = open_.pop()
-            if anchor is not None:
-                sizes[anchor] = (nodes - nodes_before, chars - chars_before)
-        elif isinstance(event, yaml.ScalarEvent):
-            if event.anchor is not None:
-                sizes[event.anchor] = (1, len(event.value))
-            add(event, 1, len(event.value))
-        elif isinstance(event, yaml.AliasEvent):
-            add(event, *sizes.get(event.anchor or "", (1, 0)))
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -252,8 +154,7 @@ class _FileChecker:
             self.error(0, f"cannot read the file: {exc.strerror}")
             return None, [], []
         try:
-            _check_shape(source)
-            doc = yaml.load(source, Loader=_LineLoader)
+            doc = read_document(source)
         except _TooBig as exc:
             self.error(exc.line, exc.message)
             return None, [], []

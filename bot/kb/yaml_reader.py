@@ -1,0 +1,295 @@
+"""Read one knowledge-base YAML file: limits against hostile files, line numbers, and a fast path.
+
+``read_document`` gives exactly what PyYAML's loader gives (with libyaml's C parser where present):
+mappings that remember their lines, dates and numbers as YAML 1.1 reads them, the same errors. A plain
+base file is built in one pass over the parser's events; anything unusual (an error, a tag, a merge key,
+an alias to an unfinished value, a limit reached) is left to the full loader, which then reports it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+
+# Limits that keep a hostile or broken file from hanging the loader or eating the memory; checked on
+# the parser's events, before any object is built.
+MAX_DEPTH = 16  # nested mappings and lists (a base needs 5)
+MAX_NODES = 200_000  # values in one file, every alias counted as the values it stands for
+MAX_EXPANDED_CHARS = 16 * 2**20  # characters of text in one file, aliases expanded
+MAX_INT_DIGITS = 18  # a longer "number" is kept as the text it is
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Mapping(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class TooBig(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Mapping:
+        result = Mapping()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | datetime.date) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value", key_node.start_mark
+                )
+            key = str(key)
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key `{key}` appears twice in one mapping", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=deep)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+
+def _construct_timestamp(loader: LineLoader, node: yaml.ScalarNode) -> Any:
+    """Dates as usual; an impossible date (2026-13-01) stays text so the check can name its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+def _construct_int(loader: LineLoader, node: yaml.ScalarNode) -> Any:
+    """Integers as usual; a run of thousands of digits stays text (Python refuses to convert it)."""
+    value = loader.construct_scalar(node)
+    if sum(ch.isdigit() for ch in str(value)) > MAX_INT_DIGITS:
+        return str(value)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
+LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def check_shape(source: str) -> None:
+    """Raise TooBig when the document nests too deep or expands (through aliases) too far.
+
+    Runs on the parser's event stream, so nothing is built: a "billion laughs" file is refused after
+    reading it once, at the line where it crosses a limit.
+    """
+    depth = 0
+    nodes = chars = 0
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, characters) it stands for
+    open_: list[tuple[str | None, int, int]] = []  # collections being read: anchor, totals at start
+
+    def add(event: yaml.Event, more_nodes: int, more_chars: int) -> None:
+        nonlocal nodes, chars
+        nodes += more_nodes
+        chars += more_chars
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if nodes > MAX_NODES:
+            raise TooBig(line, f"the file expands to more than {MAX_NODES} values (aliases `*name` included)")
+        if chars > MAX_EXPANDED_CHARS:
+            raise TooBig(line, f"the file expands to more than {MAX_EXPANDED_CHARS // 2**20} MB of text "
+                               "(aliases `*name` included)")
+
+    for event in yaml.parse(source, Loader=_BaseLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
+            open_.append((event.anchor, nodes, chars))
+            add(event, 1, 0)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+            anchor, nodes_before, chars_before = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = (nodes - nodes_before, chars - chars_before)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, len(event.value))
+            add(event, 1, len(event.value))
+        elif isinstance(event, yaml.AliasEvent):
+            add(event, *sizes.get(event.anchor or "", (1, 0)))
+
+
+def read_document(source: str) -> Any:
+    """The one YAML document in ``source``, built as ``yaml.load`` with LineLoader builds it.
+
+    Raises TooBig, yaml.YAMLError, or what a value's constructor raises, as the full loader does.
+    """
+    try:
+        return _read_plain(source)
+    except Exception:  # anything unusual is the full loader's to build or report
+        pass
+    check_shape(source)
+    return yaml.load(source, Loader=LineLoader)
+
+
+class _NotPlain(Exception):
+    """The fast reader leaves this document to the full loader."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# Scalars the fast reader builds with the loader's own constructors; any other tag goes the long way.
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+_NO_KEY = object()
+
+
+def _read_plain(source: str) -> Any:
+    """One pass over the parser's events: the limits of ``check_shape`` counted alike, values built.
+
+    Raises _NotPlain (or the parser's error) wherever the full loader might do something else.
+    """
+    loader = LineLoader(source)
+    try:
+        return _build(loader)
+    finally:
+        loader.dispose()
+
+
+def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, for speed
+    resolvers = loader.yaml_implicit_resolvers
+    if None in resolvers or loader.yaml_path_resolvers:
+        raise _NotPlain  # resolution depends on more than a scalar's first character
+    resolved_first = frozenset(resolvers)  # first characters of values that may be more than text
+    resolve = loader.resolve
+    constructors = loader.yaml_constructors
+    next_event = loader.get_event
+    nodes = chars = 0
+    sizes: dict[str, tuple[int, int]] = {}  # finished anchors: the values and characters they stand for
+    anchored: dict[str, Any] = {}  # finished anchors: their values
+    opened: set[str] = set()  # every anchor seen, finished or not
+    # Collections being read: [value, anchor, nodes before, characters before, pending key, its line]
+    stack: list[list[Any]] = []
+    root: Any = _NO_KEY
+    documents = 0
+
+    while True:
+        event = next_event()
+        kind = type(event)
+        if kind is ScalarEvent:
+            text = event.value
+            nodes += 1
+            chars += len(text)
+            if nodes > MAX_NODES or chars > MAX_EXPANDED_CHARS:
+                raise _NotPlain
+            tag = event.tag
+            if tag is None or tag == "!":
+                if event.implicit[0] and (not text or text[0] in resolved_first):
+                    tag = resolve(ScalarNode, text, event.implicit)
+                else:
+                    tag = _STR
+            value: Any = text
+            if tag != _STR:
+                if tag not in _SCALAR_TAGS:
+                    raise _NotPlain
+                node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
+                value = constructors[tag](loader, node)
+            anchor = event.anchor
+            if anchor is not None:
+                if anchor in opened:
+                    raise _NotPlain
+                opened.add(anchor)
+                sizes[anchor] = (1, len(text))
+                anchored[anchor] = value
+            is_scalar = True
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            nodes += 1
+            if len(stack) >= MAX_DEPTH or nodes > MAX_NODES:
+                raise _NotPlain
+            tag = event.tag
+            if kind is MappingStartEvent:
+                if tag is not None and tag != "!" and tag != _MAP:
+                    raise _NotPlain
+                container: Any = Mapping()
+                container.line = event.start_mark.line + 1
+                container.key_lines = {}
+            else:
+                if tag is not None and tag != "!" and tag != _SEQ:
+                    raise _NotPlain
+                container = []
+            anchor = event.anchor
+            if anchor is not None:
+                if anchor in opened:
+                    raise _NotPlain
+                opened.add(anchor)
+            stack.append([container, anchor, nodes - 1, chars, _NO_KEY, 0])
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            container, anchor, nodes_before, chars_before, key, _ = stack.pop()
+            if key is not _NO_KEY:
+                raise _NotPlain
+            if anchor is not None:
+                sizes[anchor] = (nodes - nodes_before, chars - chars_before)
+                anchored[anchor] = container
+            value = container
+            is_scalar = False
+        elif kind is AliasEvent:
+            anchor = event.anchor
+            if anchor not in anchored:
+                raise _NotPlain  # undefined, or the collection it names is still open
+            more_nodes, more_chars = sizes[anchor]
+            nodes += more_nodes
+            chars += more_chars
+            if nodes > MAX_NODES or chars > MAX_EXPANDED_CHARS:
+                raise _NotPlain
+            value = anchored[anchor]
+            is_scalar = False  # an alias as a key goes the long way
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _NotPlain
+            continue
+        elif kind is StreamEndEvent:
+            break
+        else:  # the stream's start, a document's end
+            continue
+
+        if not stack:
+            root = value
+            continue
+        frame = stack[-1]
+        parent = frame[0]
+        if type(parent) is list:
+            parent.append(value)
+        elif frame[4] is _NO_KEY:
+            if not is_scalar:
+                raise _NotPlain
+            if not isinstance(value, str | int | float | bool | datetime.date) and value is not None:
+                raise _NotPlain
+            key = str(value)
+            if key in parent:
+                raise _NotPlain
+            frame[4] = key
+            frame[5] = event.start_mark.line + 1
+        else:
+            key = frame[4]
+            parent[key] = value
+            parent.key_lines[key] = frame[5]
+            frame[4] = _NO_KEY
+    if documents != 1 or root is _NO_KEY:
+        raise _NotPlain
+    return root

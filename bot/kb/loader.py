@@ -6,8 +6,11 @@ Every problem is collected with its file, entry id and line, so an editor can fi
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -84,10 +87,11 @@ def _valid_url(url: str) -> bool:
 class _FileChecker:
     """Validates one YAML file and turns it into entries and a topic."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, problems: list[Problem], raw: bytes | None = None) -> None:
         self.path = path
         self.name = path.name
         self.problems = problems
+        self.raw = raw  # the file's bytes: given (already read for the checksum) or as read here
 
     def error(self, line: int, message: str, entry: str | None = None) -> None:
         self.problems.append(Problem(self.name, line, entry, message))
@@ -110,6 +114,10 @@ class _FileChecker:
         if not isinstance(value, list):
             self.error(_line(mapping, key), f"`{key}` must be a list", entry)
             return ()
+        if all(type(item) is str for item in value):  # the usual case, checked in one sweep
+            stripped = tuple(map(str.strip, value))
+            if all(stripped):
+                return stripped
         items: list[str] = []
         for item in value:
             if isinstance(item, int | float) and not isinstance(item, bool):
@@ -141,12 +149,13 @@ class _FileChecker:
 
     def load(self) -> tuple[Topic | None, list[Entry], list[tuple[Entry, int, tuple[str, ...]]]]:
         try:
-            size = self.path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.error(0, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
-                return None, [], []
-            raw = self.path.read_bytes()
-            source = raw.decode("utf-8")
+            if self.raw is None:
+                size = self.path.stat().st_size
+                if size > MAX_FILE_BYTES:
+                    self.error(0, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+                    return None, [], []
+                self.raw = self.path.read_bytes()
+            source = self.raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.error(0, f"the file is not UTF-8 text (byte {exc.start})")
             return None, [], []
@@ -317,17 +326,26 @@ def _outside(directory: Path) -> list[Problem]:
     ]
 
 
-def checksum(files: list[Path]) -> str:
-    """A short hash of the files' names and contents: equal bases have equal checksums."""
+def checksum(files: list[Path], contents: dict[Path, bytes] | None = None) -> str:
+    """A short hash of the files' names and contents: equal bases have equal checksums.
+
+    Bytes already in ``contents`` are hashed as they are; the files read here are added to it.
+    """
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())
         digest.update(b"\0")
-        try:
-            size = path.stat().st_size
-            digest.update(path.read_bytes() if size <= MAX_FILE_BYTES else f"<{size} bytes>".encode())
-        except OSError:
-            digest.update(b"<unreadable>")
+        data = contents.get(path) if contents is not None else None
+        if data is None:
+            try:
+                size = path.stat().st_size
+                if size <= MAX_FILE_BYTES:
+                    data = path.read_bytes()
+                    if contents is not None:
+                        contents[path] = data
+            except OSError:
+                data = b"<unreadable>"
+        digest.update(data if data is not None else f"<{size} bytes>".encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
@@ -345,7 +363,10 @@ def _ids_in_text(path: Path) -> set[str]:
         return set()
 
 
-def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+def _collect(
+    directory: Path, contents: dict[Path, bytes] | None = None, digest: str | None = None
+) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Check and build the base; ``contents`` are files already read, ``digest`` their checksum."""
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), 0, None, "not a folder")]
@@ -357,13 +378,16 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     entries: dict[str, Entry] = {}
     pending_related: list[tuple[Entry, int, tuple[str, ...]]] = []
     unread_ids: set[str] = set()  # ids written in files that gave no entries (a syntax error…)
+    parsed: dict[Path, bytes] = {}  # the bytes each file was read as, for the checksum
     for path in files:
-        checker = _FileChecker(path, problems)
+        checker = _FileChecker(path, problems, contents.get(path) if contents else None)
         try:
             topic, file_entries, related = checker.load()
         except Exception as exc:  # whatever a file holds, the editor gets a line, not a traceback
             checker.error(0, f"the file cannot be checked ({type(exc).__name__})")
             topic, file_entries, related = None, [], []
+        if checker.raw is not None:
+            parsed[path] = checker.raw
         if not file_entries:
             unread_ids |= _ids_in_text(path)
         kept: list[str] = []
@@ -375,7 +399,8 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 continue
             entries[entry.id] = entry
             kept.append(entry.id)
-        pending_related.extend(r for r in related if r[0].id in kept)
+        kept_ids = set(kept)
+        pending_related.extend(r for r in related if r[0].id in kept_ids)
         if topic is not None and topic.id in {t.id for t in topics}:
             checker.error(0, f"topic `{topic.id}` is defined twice (a .yml and a .yaml file?)")
         elif topic is not None and kept:
@@ -393,7 +418,7 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     base = KnowledgeBase(
         topics=tuple(topics),
         entries=MappingProxyType(entries),
-        checksum=checksum(files),
+        checksum=digest if contents is not None and digest and files == list(contents) else checksum(files, parsed),
         source=str(directory),
     )
     problems.sort(key=lambda p: (p.file, p.line))
@@ -406,19 +431,40 @@ def validate_directory(directory: Path | str) -> list[Problem]:
     return problems
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a base makes hundreds of thousands of objects and no reference cycles: Python's cycle
+    collector would only walk them again and again while they are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_knowledge_base(directory: Path | str, cache_dir: Path | None = None) -> KnowledgeBase:
     """Load a base, or raise KnowledgeBaseError listing every problem.
 
     With ``cache_dir``, an unchanged base is read from the parsed-base cache instead of YAML.
     """
-    directory = Path(directory)
+    with _collector_paused():
+        return _load(Path(directory), cache_dir)
+
+
+def _load(directory: Path, cache_dir: Path | None) -> KnowledgeBase:
+    contents: dict[Path, bytes] | None = None
+    digest = None
     if cache_dir is not None and directory.is_dir():
         files = _files(directory)
         if files and not _outside(directory):
-            cached = kb_cache.read(cache_dir, checksum(files), str(directory))
+            contents = {}  # read once: hashed for the cache, then parsed if the cache misses
+            digest = checksum(files, contents)
+            cached = kb_cache.read(cache_dir, digest, str(directory))
             if cached is not None:
                 return cached
-    base, problems = _collect(directory)
+    base, problems = _collect(directory, contents, digest)
     if problems or base is None:
         raise KnowledgeBaseError(problems)
     if cache_dir is not None:

@@ -182,8 +182,13 @@ def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, fo
     sizes: dict[str, tuple[int, int]] = {}  # finished anchors: the values and characters they stand for
     anchored: dict[str, Any] = {}  # finished anchors: their values
     opened: set[str] = set()  # every anchor seen, finished or not
-    # Collections being read: [value, anchor, nodes before, characters before, pending key, its line]
-    stack: list[list[Any]] = []
+    # The collection being read (None at the top), whether it is a list, its pending key and that key's
+    # line; the enclosing ones wait on the stack with their anchors and the totals when they started.
+    container: Any = None
+    is_list = False
+    key: Any = _NO_KEY
+    key_line = 0
+    stack: list[tuple[Any, bool, Any, int, str | None, int, int]] = []
     root: Any = _NO_KEY
     documents = 0
 
@@ -196,57 +201,68 @@ def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, fo
             chars += len(text)
             if nodes > MAX_NODES or chars > MAX_EXPANDED_CHARS:
                 raise _NotPlain
+            value: Any = text
             tag = event.tag
             if tag is None or tag == "!":
                 if event.implicit[0] and (not text or text[0] in resolved_first):
                     tag = resolve(ScalarNode, text, event.implicit)
-                else:
-                    tag = _STR
-            value: Any = text
-            if tag != _STR:
-                if tag not in _SCALAR_TAGS:
+                    if tag != _STR:
+                        value = _scalar(loader, constructors, tag, event)
+            elif tag != _STR:
+                value = _scalar(loader, constructors, tag, event)
+            if event.anchor is not None:
+                _anchor(event.anchor, opened)
+                sizes[event.anchor] = (1, len(text))
+                anchored[event.anchor] = value
+            if is_list:
+                container.append(value)
+            elif key is _NO_KEY:
+                if container is None:
+                    root = value
+                    continue
+                if not isinstance(value, str | int | float | bool | datetime.date) and value is not None:
                     raise _NotPlain
-                node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
-                value = constructors[tag](loader, node)
-            anchor = event.anchor
-            if anchor is not None:
-                if anchor in opened:
+                key = str(value)
+                if key in container:
                     raise _NotPlain
-                opened.add(anchor)
-                sizes[anchor] = (1, len(text))
-                anchored[anchor] = value
-            is_scalar = True
-        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                key_line = event.start_mark.line + 1
+            else:
+                container[key] = value
+                container.key_lines[key] = key_line
+                key = _NO_KEY
+            continue
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
             nodes += 1
             if len(stack) >= MAX_DEPTH or nodes > MAX_NODES:
                 raise _NotPlain
+            if container is not None and not is_list and key is _NO_KEY:
+                raise _NotPlain  # a list or mapping as a key
             tag = event.tag
+            if event.anchor is not None:
+                _anchor(event.anchor, opened)
+            stack.append((container, is_list, key, key_line, event.anchor, nodes - 1, chars))
+            key = _NO_KEY
             if kind is MappingStartEvent:
                 if tag is not None and tag != "!" and tag != _MAP:
                     raise _NotPlain
-                container: Any = Mapping()
+                container = Mapping()
                 container.line = event.start_mark.line + 1
                 container.key_lines = {}
+                is_list = False
             else:
                 if tag is not None and tag != "!" and tag != _SEQ:
                     raise _NotPlain
                 container = []
-            anchor = event.anchor
-            if anchor is not None:
-                if anchor in opened:
-                    raise _NotPlain
-                opened.add(anchor)
-            stack.append([container, anchor, nodes - 1, chars, _NO_KEY, 0])
+                is_list = True
             continue
-        elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            container, anchor, nodes_before, chars_before, key, _ = stack.pop()
+        if kind is MappingEndEvent or kind is SequenceEndEvent:
             if key is not _NO_KEY:
                 raise _NotPlain
+            value = container
+            container, is_list, key, key_line, anchor, nodes_before, chars_before = stack.pop()
             if anchor is not None:
                 sizes[anchor] = (nodes - nodes_before, chars - chars_before)
-                anchored[anchor] = container
-            value = container
-            is_scalar = False
+                anchored[anchor] = value
         elif kind is AliasEvent:
             anchor = event.anchor
             if anchor not in anchored:
@@ -257,7 +273,8 @@ def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, fo
             if nodes > MAX_NODES or chars > MAX_EXPANDED_CHARS:
                 raise _NotPlain
             value = anchored[anchor]
-            is_scalar = False  # an alias as a key goes the long way
+            if container is not None and not is_list and key is _NO_KEY:
+                raise _NotPlain  # an alias as a key goes the long way
         elif kind is DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -267,29 +284,28 @@ def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, fo
             break
         else:  # the stream's start, a document's end
             continue
-
-        if not stack:
+        # a finished collection or an alias: its place in the enclosing collection
+        if container is None:
             root = value
-            continue
-        frame = stack[-1]
-        parent = frame[0]
-        if type(parent) is list:
-            parent.append(value)
-        elif frame[4] is _NO_KEY:
-            if not is_scalar:
-                raise _NotPlain
-            if not isinstance(value, str | int | float | bool | datetime.date) and value is not None:
-                raise _NotPlain
-            key = str(value)
-            if key in parent:
-                raise _NotPlain
-            frame[4] = key
-            frame[5] = event.start_mark.line + 1
+        elif is_list:
+            container.append(value)
         else:
-            key = frame[4]
-            parent[key] = value
-            parent.key_lines[key] = frame[5]
-            frame[4] = _NO_KEY
+            container[key] = value
+            container.key_lines[key] = key_line
+            key = _NO_KEY
     if documents != 1 or root is _NO_KEY:
         raise _NotPlain
     return root
+
+
+def _scalar(loader: LineLoader, constructors: dict[Any, Any], tag: str, event: ScalarEvent) -> Any:
+    """A number, date, boolean or null, built by the loader's own constructor; other tags go the long way."""
+    if tag not in _SCALAR_TAGS:
+        raise _NotPlain
+    return constructors[tag](loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+
+
+def _anchor(anchor: str, opened: set[str]) -> None:
+    if anchor in opened:
+        raise _NotPlain  # a second anchor of the same name: the composer's error
+    opened.add(anchor)

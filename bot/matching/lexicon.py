@@ -70,14 +70,16 @@ class Lexicon:
 
     def rewrite(self, lemmas: Sequence[str]) -> list[str]:
         """Apply the rules left to right; replaced words are not rewritten again."""
+        one_word = (self._output or self._out).__getitem__
+        pairs = self._pairs if self._pairs is not None else self._pair_starts
+        # Only two lemmas that start a phrase rule can change what the one-word rules give; the loops over
+        # every lemma run in C (a base's long answers and every match text go through here at load).
+        if pairs.isdisjoint(pairwise(lemmas)):
+            return list(chain.from_iterable(map(one_word, lemmas)))
         multi = self.multi
-        one_word = self._out.__getitem__
         result: list[str] = []
         position = 0  # lemmas before it are in ``result``
-        # Only two lemmas that start a phrase rule can change what the one-word rules give; the loops over
-        # every lemma run in C (a base's long answers go through here at load).
-        starts = map(self._pair_starts.__contains__, pairwise(lemmas))
-        for i in compress(range(len(lemmas)), starts):
+        for i in compress(range(len(lemmas)), map(pairs.__contains__, pairwise(lemmas))):
             if i < position:
                 continue
             for rule in multi[lemmas[i]][lemmas[i + 1]]:

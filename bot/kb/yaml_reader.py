@@ -220,9 +220,12 @@ def _build(loader: LineLoader) -> Any:  # one flat loop over the event kinds, fo
                 if container is None:
                     root = value
                     continue
-                if not isinstance(value, str | int | float | bool | datetime.date) and value is not None:
+                if type(value) is str:
+                    key = value
+                elif isinstance(value, int | float | bool | datetime.date) or value is None:
+                    key = str(value)
+                else:
                     raise _NotPlain
-                key = str(value)
                 if key in container:
                     raise _NotPlain
                 key_line = event.start_mark.line + 1

@@ -161,7 +161,7 @@ def test_a_syntax_error_is_one_error_not_a_cascade(tmp_path: Path) -> None:
 def test_parsed_base_cache_returns_the_same_base(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = load_knowledge_base(DEMO_KB, cache)
-    assert list(cache.glob("kb-*.json"))
+    assert list(cache.glob("kb-*.pickle"))
     second = load_knowledge_base(DEMO_KB, cache)
     assert second.topics == first.topics
     assert dict(second.entries) == dict(first.entries)

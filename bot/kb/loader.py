@@ -6,8 +6,11 @@ Every problem is collected with its file, entry id and line, so an editor can fi
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +21,15 @@ import yaml
 
 from bot.kb import cache as kb_cache
 from bot.kb.model import Entry, KnowledgeBase, Link, Topic
+from bot.kb.yaml_reader import (  # noqa: F401 - the limits are part of this module's interface
+    MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    read_document,
+)
+from bot.kb.yaml_reader import Mapping as _Mapping
+from bot.kb.yaml_reader import TooBig as _TooBig
 
 FILE_KEYS = frozenset({"category", "audience", "entries"})
 ENTRY_KEYS = frozenset(
@@ -28,15 +40,7 @@ AUDIENCES = ("citizen", "business", "all")
 SEGMENTS = ("citizen", "business")
 ID_RE = re.compile(r"^[a-z0-9-]+$")
 MAX_ANSWER = 3500
-# Limits that keep a hostile or broken file from hanging the loader or eating the memory; checked on
-# the parser's events, before any object is built.
-MAX_FILE_BYTES = 4 * 2**20  # one file
-MAX_DEPTH = 16  # nested mappings and lists (a base needs 5)
-MAX_NODES = 200_000  # values in one file, every alias counted as the values it stands for
-MAX_EXPANDED_CHARS = 16 * 2**20  # characters of text in one file, aliases expanded
-MAX_INT_DIGITS = 18  # a longer "number" is kept as the text it is
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_FILE_BYTES = 4 * 2**20  # one file (the other limits: bot.kb.yaml_reader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,105 +65,6 @@ class KnowledgeBaseError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Mapping(dict):
-    """A YAML mapping that remembers its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
-        result = _Mapping()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool | datetime.date) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain value", key_node.start_mark
-                )
-            key = str(key)
-            if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key `{key}` appears twice in one mapping", key_node.start_mark
-                )
-            result[key] = self.construct_object(value_node, deep=deep)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
-
-
-def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
-    """Dates as usual; an impossible date (2026-13-01) stays text so the check can name its line."""
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
-    """Integers as usual; a run of thousands of digits stays text (Python refuses to convert it)."""
-    value = loader.construct_scalar(node)
-    if sum(ch.isdigit() for ch in str(value)) > MAX_INT_DIGITS:
-        return str(value)
-    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-
-
-class _TooBig(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def _check_shape(source: str) -> None:
-    """Raise _TooBig when the document nests too deep or expands (through aliases) too far.
-
-    Runs on the parser's event stream, so nothing is built: a "billion laughs" file is refused after
-    reading it once, at the line where it crosses a limit.
-    """
-    depth = 0
-    nodes = chars = 0
-    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, characters) it stands for
-    open_: list[tuple[str | None, int, int]] = []  # collections being read: anchor, totals at start
-
-    def add(event: yaml.Event, more_nodes: int, more_chars: int) -> None:
-        nonlocal nodes, chars
-        nodes += more_nodes
-        chars += more_chars
-        line = event.start_mark.line + 1 if event.start_mark else 0
-        if nodes > MAX_NODES:
-            raise _TooBig(line, f"the file expands to more than {MAX_NODES} values (aliases `*name` included)")
-        if chars > MAX_EXPANDED_CHARS:
-            raise _TooBig(line, f"the file expands to more than {MAX_EXPANDED_CHARS // 2**20} MB of text "
-                                "(aliases `*name` included)")
-
-    for event in yaml.parse(source, Loader=_BaseLoader):
-        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else 0
-                raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
-            open_.append((event.anchor, nodes, chars))
-            add(event, 1, 0)
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            depth -= 1
-            anchor, nodes_before, chars_before = open_.pop()
-            if anchor is not None:
-                sizes[anchor] = (nodes - nodes_before, chars - chars_before)
-        elif isinstance(event, yaml.ScalarEvent):
-            if event.anchor is not None:
-                sizes[event.anchor] = (1, len(event.value))
-            add(event, 1, len(event.value))
-        elif isinstance(event, yaml.AliasEvent):
-            add(event, *sizes.get(event.anchor or "", (1, 0)))
-
-
 def _shown(value: object, limit: int = 60) -> str:
     """A value for an error message: its repr, cut short."""
     text = repr(value) if not isinstance(value, list | dict) else f"<a {type(value).__name__}>"
@@ -182,10 +87,11 @@ def _valid_url(url: str) -> bool:
 class _FileChecker:
     """Validates one YAML file and turns it into entries and a topic."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, problems: list[Problem], raw: bytes | None = None) -> None:
         self.path = path
         self.name = path.name
         self.problems = problems
+        self.raw = raw  # the file's bytes: given (already read for the checksum) or as read here
 
     def error(self, line: int, message: str, entry: str | None = None) -> None:
         self.problems.append(Problem(self.name, line, entry, message))
@@ -208,6 +114,10 @@ class _FileChecker:
         if not isinstance(value, list):
             self.error(_line(mapping, key), f"`{key}` must be a list", entry)
             return ()
+        if all(type(item) is str for item in value):  # the usual case, checked in one sweep
+            stripped = tuple(map(str.strip, value))
+            if all(stripped):
+                return stripped
         items: list[str] = []
         for item in value:
             if isinstance(item, int | float) and not isinstance(item, bool):
@@ -239,12 +149,13 @@ class _FileChecker:
 
     def load(self) -> tuple[Topic | None, list[Entry], list[tuple[Entry, int, tuple[str, ...]]]]:
         try:
-            size = self.path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.error(0, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
-                return None, [], []
-            raw = self.path.read_bytes()
-            source = raw.decode("utf-8")
+            if self.raw is None:
+                size = self.path.stat().st_size
+                if size > MAX_FILE_BYTES:
+                    self.error(0, f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+                    return None, [], []
+                self.raw = self.path.read_bytes()
+            source = self.raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.error(0, f"the file is not UTF-8 text (byte {exc.start})")
             return None, [], []
@@ -252,8 +163,7 @@ class _FileChecker:
             self.error(0, f"cannot read the file: {exc.strerror}")
             return None, [], []
         try:
-            _check_shape(source)
-            doc = yaml.load(source, Loader=_LineLoader)
+            doc = read_document(source)
         except _TooBig as exc:
             self.error(exc.line, exc.message)
             return None, [], []
@@ -416,17 +326,26 @@ def _outside(directory: Path) -> list[Problem]:
     ]
 
 
-def checksum(files: list[Path]) -> str:
-    """A short hash of the files' names and contents: equal bases have equal checksums."""
+def checksum(files: list[Path], contents: dict[Path, bytes] | None = None) -> str:
+    """A short hash of the files' names and contents: equal bases have equal checksums.
+
+    Bytes already in ``contents`` are hashed as they are; the files read here are added to it.
+    """
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())
         digest.update(b"\0")
-        try:
-            size = path.stat().st_size
-            digest.update(path.read_bytes() if size <= MAX_FILE_BYTES else f"<{size} bytes>".encode())
-        except OSError:
-            digest.update(b"<unreadable>")
+        data = contents.get(path) if contents is not None else None
+        if data is None:
+            try:
+                size = path.stat().st_size
+                if size <= MAX_FILE_BYTES:
+                    data = path.read_bytes()
+                    if contents is not None:
+                        contents[path] = data
+            except OSError:
+                data = b"<unreadable>"
+        digest.update(data if data is not None else f"<{size} bytes>".encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 
@@ -444,7 +363,10 @@ def _ids_in_text(path: Path) -> set[str]:
         return set()
 
 
-def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+def _collect(
+    directory: Path, contents: dict[Path, bytes] | None = None, digest: str | None = None
+) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Check and build the base; ``contents`` are files already read, ``digest`` their checksum."""
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), 0, None, "not a folder")]
@@ -456,13 +378,16 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     entries: dict[str, Entry] = {}
     pending_related: list[tuple[Entry, int, tuple[str, ...]]] = []
     unread_ids: set[str] = set()  # ids written in files that gave no entries (a syntax error…)
+    parsed: dict[Path, bytes] = {}  # the bytes each file was read as, for the checksum
     for path in files:
-        checker = _FileChecker(path, problems)
+        checker = _FileChecker(path, problems, contents.get(path) if contents else None)
         try:
             topic, file_entries, related = checker.load()
         except Exception as exc:  # whatever a file holds, the editor gets a line, not a traceback
             checker.error(0, f"the file cannot be checked ({type(exc).__name__})")
             topic, file_entries, related = None, [], []
+        if checker.raw is not None:
+            parsed[path] = checker.raw
         if not file_entries:
             unread_ids |= _ids_in_text(path)
         kept: list[str] = []
@@ -474,7 +399,8 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 continue
             entries[entry.id] = entry
             kept.append(entry.id)
-        pending_related.extend(r for r in related if r[0].id in kept)
+        kept_ids = set(kept)
+        pending_related.extend(r for r in related if r[0].id in kept_ids)
         if topic is not None and topic.id in {t.id for t in topics}:
             checker.error(0, f"topic `{topic.id}` is defined twice (a .yml and a .yaml file?)")
         elif topic is not None and kept:
@@ -492,7 +418,7 @@ def _collect(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     base = KnowledgeBase(
         topics=tuple(topics),
         entries=MappingProxyType(entries),
-        checksum=checksum(files),
+        checksum=digest if contents is not None and digest and files == list(contents) else checksum(files, parsed),
         source=str(directory),
     )
     problems.sort(key=lambda p: (p.file, p.line))
@@ -505,19 +431,40 @@ def validate_directory(directory: Path | str) -> list[Problem]:
     return problems
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a base makes hundreds of thousands of objects and no reference cycles: Python's cycle
+    collector would only walk them again and again while they are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_knowledge_base(directory: Path | str, cache_dir: Path | None = None) -> KnowledgeBase:
     """Load a base, or raise KnowledgeBaseError listing every problem.
 
     With ``cache_dir``, an unchanged base is read from the parsed-base cache instead of YAML.
     """
-    directory = Path(directory)
+    with _collector_paused():
+        return _load(Path(directory), cache_dir)
+
+
+def _load(directory: Path, cache_dir: Path | None) -> KnowledgeBase:
+    contents: dict[Path, bytes] | None = None
+    digest = None
     if cache_dir is not None and directory.is_dir():
         files = _files(directory)
         if files and not _outside(directory):
-            cached = kb_cache.read(cache_dir, checksum(files), str(directory))
+            contents = {}  # read once: hashed for the cache, then parsed if the cache misses
+            digest = checksum(files, contents)
+            cached = kb_cache.read(cache_dir, digest, str(directory))
             if cached is not None:
                 return cached
-    base, problems = _collect(directory)
+    base, problems = _collect(directory, contents, digest)
     if problems or base is None:
         raise KnowledgeBaseError(problems)
     if cache_dir is not None:

@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, compress, pairwise
 from pathlib import Path
 
 from bot.matching import morphology
@@ -37,13 +38,14 @@ class Lexicon:
     canonical: set[str] = field(default_factory=set)
     weak: set[str] = field(default_factory=set)
     _output: _Output | None = field(default=None, repr=False)
+    _pairs: frozenset[tuple[str, str]] | None = field(default=None, repr=False)
 
     def add(self, pattern: Sequence[str], replacement: Sequence[str]) -> None:
         """Add a rule; the first definition of a pattern wins."""
         pattern, replacement = tuple(pattern), tuple(replacement)
         if not pattern:
             return
-        self._output = None
+        self._output = self._pairs = None
         if len(pattern) == 1:
             self.single.setdefault(pattern[0], replacement)
             return
@@ -68,28 +70,34 @@ class Lexicon:
 
     def rewrite(self, lemmas: Sequence[str]) -> list[str]:
         """Apply the rules left to right; replaced words are not rewritten again."""
+        one_word = (self._output or self._out).__getitem__
+        pairs = self._pairs if self._pairs is not None else self._pair_starts
+        # Only two lemmas that start a phrase rule can change what the one-word rules give; the loops over
+        # every lemma run in C (a base's long answers and every match text go through here at load).
+        if pairs.isdisjoint(pairwise(lemmas)):
+            return list(chain.from_iterable(map(one_word, lemmas)))
         multi = self.multi
-        out = self._out
-        starts = [i for i, lemma in enumerate(lemmas) if lemma in multi]
-        if not starts:
-            return [term for lemma in lemmas for term in out[lemma]]
         result: list[str] = []
-        position, n = 0, len(lemmas)
-        for i in starts:
+        position = 0  # lemmas before it are in ``result``
+        for i in compress(range(len(lemmas)), map(pairs.__contains__, pairwise(lemmas))):
             if i < position:
                 continue
-            if position < i:
-                result += [term for lemma in lemmas[position:i] for term in out[lemma]]
-            position = i
-            bucket = multi[lemmas[i]].get(lemmas[i + 1]) if i + 1 < n else None
-            for rule in bucket or ():
+            for rule in multi[lemmas[i]][lemmas[i + 1]]:
                 size = len(rule.pattern)
                 if tuple(lemmas[i : i + size]) == rule.pattern:
+                    result.extend(chain.from_iterable(map(one_word, lemmas[position:i])))
                     result.extend(rule.replacement)
                     position = i + size
                     break
-        result += [term for lemma in lemmas[position:] for term in out[lemma]]
+        result.extend(chain.from_iterable(map(one_word, lemmas[position:])))
         return result
+
+    @property
+    def _pair_starts(self) -> frozenset[tuple[str, str]]:
+        """The first two lemmas of every phrase rule."""
+        if self._pairs is None:
+            self._pairs = frozenset((first, second) for first, seconds in self.multi.items() for second in seconds)
+        return self._pairs
 
     @property
     def _out(self) -> _Output:

@@ -23,14 +23,21 @@ def _morph() -> pymorphy3.MorphAnalyzer:
 
 
 @lru_cache(maxsize=200_000)
+def _best_reading(word: str) -> tuple[str, str | None] | None:
+    """The normal form and part of speech of pymorphy's most likely reading (one parse for both)."""
+    parsed = _morph().parse(word)
+    if not parsed:
+        return None
+    return parsed[0].normal_form, str(parsed[0].tag.POS) if parsed[0].tag.POS else None
+
+
+@lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Dictionary form of a lower-case word (ё folded to е); unknown words get a predicted form."""
     if not word.isalpha() or len(word) < 3:
         return word
-    parsed = _morph().parse(word)
-    if not parsed:
-        return word
-    return parsed[0].normal_form.replace("ё", "е")
+    best = _best_reading(word)
+    return word if best is None else best[0].replace("ё", "е")
 
 
 @lru_cache(maxsize=200_000)
@@ -52,5 +59,5 @@ def part_of_speech(word: str) -> str | None:
     """pymorphy's part of speech of the most likely reading (None for numbers and unknown tokens)."""
     if not word.isalpha():
         return None
-    parsed = _morph().parse(word)
-    return str(parsed[0].tag.POS) if parsed and parsed[0].tag.POS else None
+    best = _best_reading(word)
+    return None if best is None else best[1]

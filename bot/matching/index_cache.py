@@ -1,12 +1,14 @@
 """A compact cache of the built search index: a restart with an unchanged base and lexicon skips the build.
 
 The file lives in the bot's own data folder (``data_dir/cache``), is keyed by the base's checksum, the
-lexicon files' bytes and this format's version, and is replaced atomically. A missing, stale or broken
-file only costs the build.
+lexicon files' bytes, this format's version and the source of the modules that build the index (an
+upgrade that changes how texts are analysed or weighed rebuilds it), and is replaced atomically. A
+missing, stale or broken file only costs the build.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -19,10 +21,21 @@ from bot.matching.index import SearchIndex
 
 FORMAT = 1
 log = logging.getLogger(__name__)
+_BUILDERS = ("index.py", "analyzer.py", "lexicon.py", "morphology.py", "text.py")  # what shapes the index
+
+
+@functools.cache
+def _code_version() -> bytes:
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _BUILDERS:
+        digest.update((here / name).read_bytes())
+    return digest.digest()
 
 
 def cache_key(base: KnowledgeBase, lexicon_files: list[Path]) -> str:
     digest = hashlib.sha256(f"{FORMAT}:{base.checksum}".encode())
+    digest.update(_code_version())
     for path in lexicon_files:
         try:
             digest.update(path.read_bytes())

@@ -138,7 +138,7 @@ def test_background_warmup_answers_on_the_lexical_path_then_switches(
     assert before.best.semantic_rank == -1  # the lexical path, with the lexical model
     encoder.gate.set()
     assert warmup.wait(30)
-    assert matcher.encoder_ready and warmup.progress() == {"state": "ready", "texts": 2, "embedded": 2}
+    assert matcher.encoder_ready and warmup.progress() == {"state": "ready", "texts": 4, "embedded": 4}
     after = matcher.match("где получить справку о доходах")
     assert after.best is not None and after.best.id == "spravka" and after.best.semantic_rank == 0
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
@@ -175,14 +175,14 @@ def test_reload_embeds_only_new_texts_in_the_background(small_kb: Path, tmp_path
     live = LiveKnowledge(small_kb, MatcherSection(), tmp_path / "cache")
     first = live.current.matcher.semantic
     assert isinstance(first, SemanticWarmup) and first.wait(30)
-    assert stand_in.passages_seen == 2
+    assert stand_in.passages_seen == 4  # two questions and their answers
     (small_kb / "test.yaml").write_text(SMALL + ADDED, "utf-8")
     result = live.reload()
     assert result.changed
     matcher = live.current.matcher
     assert matcher.match("парковочное разрешение").best.id == "parking"  # at once, on either path
     assert isinstance(matcher.semantic, SemanticWarmup) and matcher.semantic.wait(30)
-    assert stand_in.passages_seen == 3  # only the new question
+    assert stand_in.passages_seen == 6  # only the new question and its answer
     assert matcher.match("парковочное разрешение").best.semantic_rank == 0
 
 
@@ -217,10 +217,10 @@ def test_health_shows_the_encoders_state(small_kb: Path, tmp_path: Path) -> None
     encoder = WordsEncoder()
     encoder.gate.clear()
     warmup = SemanticWarmup(base, lambda: encoder, tmp_path)
-    assert semantic.semantic_state(warmup) == {"semantic": "warming", "texts": 2, "embedded": 0}
+    assert semantic.semantic_state(warmup) == {"semantic": "warming", "texts": 4, "embedded": 0}
     encoder.gate.set()
     assert warmup.wait(30)
-    assert semantic.semantic_state(warmup) == {"semantic": "ready", "texts": 2, "embedded": 2}
+    assert semantic.semantic_state(warmup) == {"semantic": "ready", "texts": 4, "embedded": 4}
     assert semantic.semantic_state(warmup.current())["semantic"] == "ready"
 
 
@@ -291,3 +291,22 @@ async def test_the_dialogue_matches_off_the_event_loop_when_the_encoder_is_in_us
         assert encoder.query_threads and threading.main_thread().name not in encoder.query_threads
     finally:
         await app.close()
+
+
+def test_base_texts_embed_each_answer_once_after_the_match_texts(small_kb: Path) -> None:
+    ids, texts, owners = semantic.base_texts(load_knowledge_base(small_kb))
+    assert ids == ["mfc", "spravka"]
+    assert texts == ["Как записаться в МФЦ?", "Где получить справку о доходах?",
+                     "Запишитесь на сайте МФЦ или по телефону.", "Закажите справку на Госуслугах."]
+    assert owners == [0, 1, 2, 3]  # answers are numbered after the entries
+
+
+def test_entry_similarity_mixes_the_nearest_text_with_the_answer() -> None:
+    cosines = np.asarray([0.9, 0.7, 0.8, 0.6, 0.95], dtype=np.float32)
+    owners = np.asarray([0, 0, 1, 2, 3], dtype=np.int32)  # entry 0: two texts; 1: one; answers of 0 and 1
+    sims = semantic.entry_similarities(cosines, owners, 2, answer_share=0.25)
+    assert sims == pytest.approx([0.75 * 0.9 + 0.25 * 0.6, 0.75 * 0.8 + 0.25 * 0.95])
+    # an entry without an answer vector keeps its nearest text; no texts at all gives -1
+    alone = semantic.entry_similarities(np.asarray([0.5], np.float32), np.asarray([1], np.int32), 3)
+    assert alone == pytest.approx([-1.0, 0.5, -1.0])
+    assert semantic.entry_similarities(cosines, owners, 2, answer_share=0.0) == pytest.approx([0.9, 0.8])

@@ -36,6 +36,10 @@ LEXICAL_CANDIDATES = 20
 SEMANTIC_CANDIDATES = 5
 # Score points per unit of cosine below the nearest entry's when no calibration says (it is fitted).
 DEFAULT_WEIGHT = DEFAULT_FUSION_WEIGHT
+# An entry's similarity: (1 − share) · its nearest question/paraphrase/keyword + share · its answer. The
+# answer says what the entry is about in the base's own words, where a resident's paraphrase often lands
+# (chosen by leave-one-set-out over the seven labelled sets, docs/matching.md).
+ANSWER_SHARE = 0.35
 BATCH = 16  # texts per encoder call in the background
 FLUSH_SECONDS = 5.0  # vectors reach the cache file at least this often while embedding
 PROGRESS_TEXTS = 1000  # a progress line per this many texts on a large base
@@ -104,7 +108,11 @@ def wanted(setting: bool | str) -> bool:
 
 
 def base_texts(base: KnowledgeBase) -> tuple[list[str], list[str], list[int]]:
-    """Entry ids, and every entry's question, paraphrases and keywords with the number of its entry."""
+    """Entry ids, and the texts to embed with the number of their entry.
+
+    First every entry's question, paraphrases and keywords (owner = the entry's number), then every
+    entry's answer (owner = the entry's number + the number of entries, see ``entry_similarities``).
+    """
     ids = list(base.entries)
     texts: list[str] = []
     owners: list[int] = []
@@ -112,11 +120,29 @@ def base_texts(base: KnowledgeBase) -> tuple[list[str], list[str], list[int]]:
         for text in dict.fromkeys(entry.match_texts()):
             texts.append(text)
             owners.append(number)
+    for number, entry in enumerate(base.entries.values()):
+        if entry.answer.strip():
+            texts.append(entry.answer.strip())
+            owners.append(number + len(ids))
     return ids, texts, owners
 
 
+def entry_similarities(cosines: np.ndarray, owners: np.ndarray, entries: int,
+                       answer_share: float = ANSWER_SHARE) -> np.ndarray:
+    """Each entry's similarity from the cosines of its texts (owners as ``base_texts`` numbers them).
+
+    The nearest of its own texts, mixed with its answer's cosine by ``answer_share`` when it has one.
+    """
+    nearest = np.full(2 * entries, -1.0, dtype=np.float32)
+    if len(cosines):
+        np.maximum.at(nearest, owners, cosines)
+    texts, answers = nearest[:entries], nearest[entries:]
+    mixed = (1.0 - answer_share) * texts + answer_share * answers
+    return np.where(answers > -1.0, mixed, texts).astype(np.float32)
+
+
 class SemanticIndex:
-    """Vectors of every entry's texts; an entry is as near to a query as its nearest text."""
+    """Vectors of every entry's texts and answer; an entry's similarity is ``entry_similarities``."""
 
     def __init__(
         self,
@@ -173,11 +199,9 @@ class SemanticIndex:
         return dict(zip(self.keys, self.vectors, strict=True))
 
     def similarities(self, query: str) -> np.ndarray:
-        """Cosine of the query with each entry (in base order)."""
-        nearest = np.full(len(self.ids), -1.0, dtype=np.float32)
-        if len(self.vectors):
-            np.maximum.at(nearest, self.owners, self.vectors @ self.encoder.query(query))
-        return nearest
+        """The similarity of the query with each entry (in base order), see ``entry_similarities``."""
+        cosines = self.vectors @ self.encoder.query(query) if len(self.vectors) else np.zeros(0, np.float32)
+        return entry_similarities(cosines, self.owners, len(self.ids))
 
     def fuse(self, query: str, ranked: Sequence[Candidate], weight: float) -> list[Candidate]:
         return fuse(ranked, self.similarities(query), self.ids, self._position, weight)

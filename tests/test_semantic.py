@@ -310,3 +310,9 @@ def test_entry_similarity_mixes_the_nearest_text_with_the_answer() -> None:
     alone = semantic.entry_similarities(np.asarray([0.5], np.float32), np.asarray([1], np.int32), 3)
     assert alone == pytest.approx([-1.0, 0.5, -1.0])
     assert semantic.entry_similarities(cosines, owners, 2, answer_share=0.0) == pytest.approx([0.9, 0.8])
+
+
+def test_the_encoder_reads_the_cyrillic_reading_of_a_wrong_layout_or_latin_message() -> None:
+    assert semantic.encoder_text("ghbdtn rfr pfgbcfnmcz") == "привет как записаться"
+    assert semantic.encoder_text("kak pomenyat pasport") == "как поменять паспорт"
+    assert semantic.encoder_text("Как заменить паспорт?") == "Как заменить паспорт?"  # left as typed

@@ -23,9 +23,11 @@ from typing import Protocol
 import numpy as np
 
 from bot.kb.model import KnowledgeBase
+from bot.matching.analyzer import is_russian_word, is_translit_word
 from bot.matching.calibration import DEFAULT_FUSION_WEIGHT
 from bot.matching.candidates import Candidate
 from bot.matching.semantic_cache import VectorCache, text_key
+from bot.matching.text import clean, fix_layout, fix_translit
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "multilingual-e5-small-q4"
@@ -127,6 +129,15 @@ def base_texts(base: KnowledgeBase) -> tuple[list[str], list[str], list[int]]:
     return ids, texts, owners
 
 
+def encoder_text(query: str) -> str:
+    """What the encoder reads: the message itself, or its Cyrillic reading when some of it was typed in
+    the wrong keyboard layout or in Latin letters (the encoder understands neither; the lexical path reads
+    them the same way)."""
+    cleaned = clean(query)
+    fixed = fix_translit(fix_layout(cleaned, is_russian_word), is_translit_word)
+    return fixed if fixed != cleaned else query
+
+
 def entry_similarities(cosines: np.ndarray, owners: np.ndarray, entries: int,
                        answer_share: float = ANSWER_SHARE) -> np.ndarray:
     """Each entry's similarity from the cosines of its texts (owners as ``base_texts`` numbers them).
@@ -200,7 +211,9 @@ class SemanticIndex:
 
     def similarities(self, query: str) -> np.ndarray:
         """The similarity of the query with each entry (in base order), see ``entry_similarities``."""
-        cosines = self.vectors @ self.encoder.query(query) if len(self.vectors) else np.zeros(0, np.float32)
+        if not len(self.vectors):
+            return entry_similarities(np.zeros(0, np.float32), self.owners, len(self.ids))
+        cosines = self.vectors @ self.encoder.query(encoder_text(query))
         return entry_similarities(cosines, self.owners, len(self.ids))
 
     def fuse(self, query: str, ranked: Sequence[Candidate], weight: float) -> list[Candidate]:

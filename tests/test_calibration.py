@@ -76,6 +76,10 @@ def test_decision_follows_the_cutoffs_and_the_guards() -> None:
     # nothing near-zero is offered
     assert calibrated_decision([Candidate("a", 10)], facts, 0.99, model, th) == Decision.NONE
     assert calibrated_decision([], facts, 0.99, model, th) == Decision.NONE
+    # ... except in a message of several sentences, whose story dilutes every entry's score
+    story = QueryFacts(term_count=15, unknown_share=0.1, sentences=4)
+    assert calibrated_decision([Candidate("a", 18), Candidate("b", 9)], story, 0.7, model, th) == Decision.CONFIRM
+    assert calibrated_decision([Candidate("a", 18), Candidate("b", 9)], story, 0.1, model, th) == Decision.NONE
 
 
 def test_features_are_in_the_order_of_their_names() -> None:

@@ -186,3 +186,10 @@ def test_calibrated_confidence_orders_clear_and_vague_queries(matcher: Matcher) 
     assert matcher.calibration is not None
     model = matcher.calibration.lexical
     assert 0 < model.suggest <= model.confirm <= model.answer < 1
+
+
+def test_the_facts_count_the_sentences_of_a_message(matcher: Matcher) -> None:
+    _, _, facts = matcher.observe("Как заменить паспорт?")
+    assert facts.sentences == 1
+    _, _, facts = matcher.observe("Здравствуйте. Мне исполнилось 45 лет. Как заменить паспорт?")
+    assert facts.sentences == 3

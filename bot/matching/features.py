@@ -24,6 +24,8 @@ class QueryFacts:
     # For a one-word query: how many entries name the word in their own texts, and mention it at all.
     named_by: int = 0
     mentioned_by: int = 0
+    # Sentences in the message: a story around a question dilutes its words' score (see calibrated_decision).
+    sentences: int = 1
 
     @property
     def ambiguous(self) -> bool:

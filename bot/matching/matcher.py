@@ -16,6 +16,7 @@ from bot.matching.features import QueryFacts, features
 from bot.matching.index import CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT, SearchIndex
 from bot.matching.lexicon import load_lexicon
 from bot.matching.semantic import DEFAULT_WEIGHT, LEXICAL_CANDIDATES, SemanticSignal
+from bot.matching.text import clean, sentences
 
 WEAK_TERM_FACTOR = 0.5
 COVERAGE_SHARE = 0.6
@@ -105,9 +106,14 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
 def calibrated_decision(
     ranked: Sequence[Candidate], facts: QueryFacts, confidence: float, model: Model, thresholds: Thresholds
 ) -> Decision:
-    """The decision from the calibrated confidence of the best entry and the model's cut-offs."""
-    if not ranked or ranked[0].score < thresholds.suggest_score:
-        return Decision.NONE  # no near-zero options padding a list
+    """The decision from the calibrated confidence of the best entry and the model's cut-offs.
+
+    A best score under ``suggest_score`` gets nothing (no near-zero options padding a list), except in a
+    message of several sentences: the story around its question dilutes the score of any entry, so its
+    calibrated confidence decides alone.
+    """
+    if not ranked or (ranked[0].score < thresholds.suggest_score and facts.sentences <= 1):
+        return Decision.NONE
     best = ranked[0].score
     second = ranked[1].score if len(ranked) > 1 else 0.0
     ambiguous = facts.ambiguous
@@ -181,6 +187,7 @@ class Matcher:
         encoder = self.semantic.current() if self.semantic is not None else None  # None while warming up
         terms = self.analyzer.query_terms(query, self.index.correct, self.index.spell)
         ranked, facts = self._ranked(terms, max(limit, RERANKED if encoder is None else LEXICAL_CANDIDATES))
+        facts = replace(facts, sentences=len(sentences(clean(query))))
         if encoder is not None:
             ranked = encoder.fuse(query, ranked, self.fusion_weight)
         if segment in ("citizen", "business") and ranked:

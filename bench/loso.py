@@ -5,12 +5,14 @@ score the one left out with the real matcher, for every set in turn.
 
 Prints one line per held-out set (top-1, top-3, answered right, confidently wrong, helpful, out of scope
 answered, out of scope "nothing found") and the mean; ``--failures`` writes every held-out query that was
-not answered right (with its rank, decision and confidence) for reading.
+not answered right (with its rank, decision and confidence) for reading. ``LOSO_ROOT=<older checkout>``
+scores that checkout's matcher (give it its own ``--cache``: the vector cache keeps one base's texts).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("LOSO_ROOT", HERE))  # the checkout whose matcher is scored
 sys.path.insert(0, str(ROOT))
 
 from bot.kb import load_knowledge_base  # noqa: E402
@@ -39,11 +42,11 @@ from bot.matching.semantic import SemanticIndex, shared_encoder  # noqa: E402
 
 SETS = (
     Path("/work/shared/eval"),
-    ROOT / "tests/data/demo_queries.tsv",
-    *(ROOT / "tests/data/sets" / name for name in ("health", "civil-jobs", "education", "civil-registry",
+    HERE / "tests/data/demo_queries.tsv",
+    *(HERE / "tests/data/sets" / name for name in ("health", "civil-jobs", "education", "civil-registry",
                                                    "environment")),
 )
-QUERY_CACHE = ROOT / ".cache" / "loso-queries.pickle"
+QUERY_CACHE = HERE / ".cache" / "loso-queries.pickle"
 
 
 def _encoder() -> _Remembering:
@@ -57,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("sets", type=Path, nargs="*", default=list(SETS))
     parser.add_argument("--failures", type=Path)
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache/semantic")
+    parser.add_argument("--kinds", action="store_true", help="also top-1 / answered right per kind of query")
+    parser.add_argument("--cache", type=Path, default=HERE / ".cache/semantic")
     args = parser.parse_args(argv)
     thresholds = Thresholds()
     encoder = _encoder()
@@ -101,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"| {name} | {weight:.0f} | " + " | ".join(f"{100 * v:.1f}" for v in f) + " |")
     mean = np.mean(np.asarray(figures), axis=0)
     print("| **mean** | | " + " | ".join(f"{100 * v:.1f}" for v in mean) + " |")
+    if args.kinds:
+        print("\n| set | kind | n | top-1 | answered right |\n|---|---|---:|---:|---:|")
+        for name, _, r in rows:
+            for kind, (n, top1, _, answered) in sorted(r.by_category.items()):
+                print(f"| {name} | {kind} | {n} | {100 * top1 / n:.1f} | {100 * answered / n:.1f} |")
     if args.failures:
         args.failures.write_text("\n".join("\t".join(map(str, f)) for f in failures) + "\n", "utf-8")
     return 0

@@ -16,6 +16,7 @@ from rapidfuzz.distance import OSA
 from bot.kb.model import KnowledgeBase
 from bot.matching import morphology
 from bot.matching.analyzer import Analyzer
+from bot.matching.derivation import family_keys
 from bot.matching.text import clean, words
 
 # A word found only in an entry's answer (or its topic's title) counts this much of a word in its question,
@@ -28,6 +29,10 @@ CLIPPED_FORM_WEIGHT = 0.7
 _MIN_CLIP = 4
 _MAX_CLIPPED = 3
 _MIN_STEM_PREFIX = 5
+# A query word also matches the base words of its derivational family («хоронить» → «похороны»,
+# «отловить» → «отлов», «забросить» → «брошенный»), at this weight (chosen by leave-one-set-out on the
+# seven labelled sets, docs/matching.md).
+FAMILY_WEIGHT = 0.6
 # Adverbs and predicatives ("самостоятельно", "срочно", "можно") and bare numbers modify a question
 # more than they name its topic.
 _MODIFIER_FACTOR = 0.5
@@ -56,6 +61,18 @@ def _stems_related(a: str, b: str) -> bool:
             break
         common += 1
     return common >= _MIN_STEM_PREFIX and common >= shorter - 1
+
+
+_UNSTRESSED_ALTERNATES = {"а": "о", "о": "а", "е": "и", "и": "е"}
+_SPOKEN_ENDINGS = (("цца", ("ться",)), ("ца", ("тся", "ться")), ("тса", ("тся",)))
+
+
+def spoken_spellings(word: str) -> list[str]:
+    """A verb's «-тся»/«-ться» written as it sounds («лечица», «учицца») put back; others: none."""
+    for ending, written in _SPOKEN_ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return [word[: -len(ending)] + w for w in written]
+    return []
 
 
 def _allowed_edits(length: int) -> int:
@@ -196,10 +213,16 @@ class SearchIndex:
         st = morphology.stem(word)
         if st in self._stem_to_lemma:
             return self._stem_to_lemma[st]
+        for spoken in spoken_spellings(word):
+            if morphology.is_known(spoken) and self._known_lemma(morphology.lemma(spoken)):
+                return morphology.lemma(spoken)
         edits = _allowed_edits(len(st))
         if not edits:
             return None
         pool = self._stems_by_letter.get(st[0], [])
+        alternate = _UNSTRESSED_ALTERNATES.get(st[0])
+        if alternate:  # «аплата», «абращение»: an unstressed first vowel written as it sounds
+            pool = pool + self._stems_by_letter.get(alternate, [])
         best = process.extractOne(st, pool, scorer=OSA.distance, score_cutoff=edits)
         return self._stem_to_lemma[best[0]] if best is not None else None
 
@@ -232,7 +255,25 @@ class SearchIndex:
                         found.append((other, RELATED_FORM_WEIGHT))
             if not found:
                 found += [(other, CLIPPED_FORM_WEIGHT) for other in self._clipped(term)]
+            have = {t for t, _ in found}
+            found += [(other, FAMILY_WEIGHT) for other in self._relatives(term) if other not in have]
         return tuple(found)
+
+    def _relatives(self, term: str) -> list[str]:
+        """Base terms of a term's derivational family (``derivation.family_keys``)."""
+        families = self.__dict__.get("_families")
+        if families is None:  # built on first need, like the sorted terms
+            families = defaultdict(list)
+            for other in self.idf:
+                if other.isalpha():
+                    for key in family_keys(other):
+                        families[key].append(other)
+            self._families = families = dict(families)
+        found: dict[str, None] = {}
+        for key in family_keys(term):
+            found.update(dict.fromkeys(families.get(key, ())))
+        found.pop(term, None)
+        return list(found)
 
     def _clipped(self, term: str) -> list[str]:
         """Base terms a clipped word unknown to the dictionary stands for: «серт» → «сертификат»."""

@@ -21,7 +21,8 @@ from bot.matching.index import SearchIndex
 
 FORMAT = 1
 log = logging.getLogger(__name__)
-_BUILDERS = ("index.py", "analyzer.py", "lexicon.py", "morphology.py", "text.py")  # what shapes the index
+# What shapes the index.
+_BUILDERS = ("index.py", "analyzer.py", "lexicon.py", "morphology.py", "text.py", "derivation.py")
 
 
 @functools.cache

@@ -9,8 +9,7 @@ import pytest
 
 from bot.kb.model import Entry, KnowledgeBase, Topic
 from bot.matching.analyzer import Analyzer, is_russian_word, is_translit_word
-from bot.matching.derivation import family_keys
-from bot.matching.index import CLIPPED_FORM_WEIGHT, FAMILY_WEIGHT, SearchIndex, clipped_terms, spoken_spellings
+from bot.matching.index import CLIPPED_FORM_WEIGHT, SearchIndex, clipped_terms, spoken_spellings
 from bot.matching.lexicon import build_lexicon, load_lexicon
 from bot.matching.matcher import Matcher, adjacent_pairs, phrase_share
 from bot.matching.text import clean, fix_layout, fix_translit, split_glued_particles, with_soft_signs
@@ -111,42 +110,7 @@ def test_negation_is_a_term() -> None:
     assert "не" in terms
 
 
-# --- third round (b): derivational families, glued pronouns, layout against transliteration, spelling ---
-
-
-@pytest.mark.parametrize(
-    ("one", "other"),
-    [
-        ("хоронить", "похороны"),  # a prefix
-        ("забросить", "бросить"),
-        ("спиливать", "спилить"),  # an imperfective suffix
-        ("расписаться", "роспись"),  # stressed «рос-» is «рас-»
-        ("отловить", "отлов"),  # Snowball cuts «отлов» to «отл»; the lemma route still links them
-    ],
-)
-def test_derivational_relatives_share_a_family_key(one: str, other: str) -> None:
-    assert family_keys(one) & family_keys(other)
-
-
-@pytest.mark.parametrize(("one", "other"), [("вывоз", "вода"), ("собака", "справка"), ("школа", "шкаф")])
-def test_unrelated_words_do_not_share_a_family_key(one: str, other: str) -> None:
-    assert not family_keys(one) & family_keys(other)
-
-
-def test_only_the_longest_prefix_comes_off_and_short_roots_stay_whole() -> None:
-    assert family_keys("вывоз") == {"вывоз"}  # not «в» + «ывоз»: «вы» leaves too short a root
-    assert family_keys("дом") == frozenset()
-
-
-def test_a_query_word_matches_its_family_in_the_base_at_a_lower_weight() -> None:
-    base = _base(
-        ("funeral", "Как получить пособие на похороны?", (), "Пособие на погребение."),
-        ("dogs", "Куда подать заявку на отлов собак?", (), "Служба отлова."),
-    )
-    matcher = Matcher(base, calibration=None)
-    assert ("похороны", FAMILY_WEIGHT) in matcher.index.expansions("хоронить")
-    assert matcher.rank(matcher.analyzer.query_terms("кто хоронит"))[0].id == "funeral"
-    assert matcher.rank(matcher.analyzer.query_terms("отловить собак"))[0].id == "dogs"
+# --- third round (b): glued pronouns, layout against transliteration, spelling as it sounds ---
 
 
 def test_indefinite_pronouns_typed_without_the_hyphen_are_split() -> None:

@@ -16,7 +16,6 @@ from rapidfuzz.distance import OSA
 from bot.kb.model import KnowledgeBase
 from bot.matching import morphology
 from bot.matching.analyzer import Analyzer
-from bot.matching.derivation import family_keys
 from bot.matching.text import clean, words
 
 # A word found only in an entry's answer (or its topic's title) counts this much of a word in its question,
@@ -29,10 +28,6 @@ CLIPPED_FORM_WEIGHT = 0.7
 _MIN_CLIP = 4
 _MAX_CLIPPED = 3
 _MIN_STEM_PREFIX = 5
-# A query word also matches the base words of its derivational family («хоронить» → «похороны»,
-# «отловить» → «отлов», «забросить» → «брошенный»), at this weight (chosen by leave-one-set-out on the
-# seven labelled sets, docs/matching.md).
-FAMILY_WEIGHT = 0.6
 # Adverbs and predicatives ("самостоятельно", "срочно", "можно") and bare numbers modify a question
 # more than they name its topic.
 _MODIFIER_FACTOR = 0.5
@@ -255,25 +250,7 @@ class SearchIndex:
                         found.append((other, RELATED_FORM_WEIGHT))
             if not found:
                 found += [(other, CLIPPED_FORM_WEIGHT) for other in self._clipped(term)]
-            have = {t for t, _ in found}
-            found += [(other, FAMILY_WEIGHT) for other in self._relatives(term) if other not in have]
         return tuple(found)
-
-    def _relatives(self, term: str) -> list[str]:
-        """Base terms of a term's derivational family (``derivation.family_keys``)."""
-        families = self.__dict__.get("_families")
-        if families is None:  # built on first need, like the sorted terms
-            families = defaultdict(list)
-            for other in self.idf:
-                if other.isalpha():
-                    for key in family_keys(other):
-                        families[key].append(other)
-            self._families = families = dict(families)
-        found: dict[str, None] = {}
-        for key in family_keys(term):
-            found.update(dict.fromkeys(families.get(key, ())))
-        found.pop(term, None)
-        return list(found)
 
     def _clipped(self, term: str) -> list[str]:
         """Base terms a clipped word unknown to the dictionary stands for: «серт» → «сертификат»."""

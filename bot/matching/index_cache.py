@@ -21,8 +21,7 @@ from bot.matching.index import SearchIndex
 
 FORMAT = 1
 log = logging.getLogger(__name__)
-# What shapes the index.
-_BUILDERS = ("index.py", "analyzer.py", "lexicon.py", "morphology.py", "text.py", "derivation.py")
+_BUILDERS = ("index.py", "analyzer.py", "lexicon.py", "morphology.py", "text.py")  # what shapes the index
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from bot.matching.analyzer import Analyzer, Term, asking_sentences
 from bot.matching.calibration import Calibration, Model, load_calibration
 from bot.matching.candidates import Candidate
 from bot.matching.features import QueryFacts, features
-from bot.matching.index import CLIPPED_FORM_WEIGHT, FAMILY_WEIGHT, RELATED_FORM_WEIGHT, SearchIndex
+from bot.matching.index import CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT, SearchIndex
 from bot.matching.lexicon import load_lexicon
 from bot.matching.semantic import DEFAULT_WEIGHT, LEXICAL_CANDIDATES, SemanticSignal
 
@@ -22,7 +22,7 @@ COVERAGE_SHARE = 0.6
 # Words next to each other in the query and in one text of the entry («свидетельство о браке», «смена
 # поликлиники») add this share of the text part of the score: a phrase says more than its words apart.
 PHRASE_WEIGHT = 0.1
-_LOWEST_SIMILARITY = min(CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT, FAMILY_WEIGHT)
+_LOWEST_SIMILARITY = min(CLIPPED_FORM_WEIGHT, RELATED_FORM_WEIGHT)
 CANDIDATES = 50
 # F-beta of a match text: beta < 1 values explaining the whole query over using the whole text.
 _BETA2 = 1.0

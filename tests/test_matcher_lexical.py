@@ -9,10 +9,10 @@ import pytest
 
 from bot.kb.model import Entry, KnowledgeBase, Topic
 from bot.matching.analyzer import Analyzer, is_russian_word, is_translit_word
-from bot.matching.index import CLIPPED_FORM_WEIGHT, SearchIndex, clipped_terms
+from bot.matching.index import CLIPPED_FORM_WEIGHT, SearchIndex, clipped_terms, spoken_spellings
 from bot.matching.lexicon import build_lexicon, load_lexicon
 from bot.matching.matcher import Matcher, adjacent_pairs, phrase_share
-from bot.matching.text import clean, fix_layout, fix_translit, with_soft_signs
+from bot.matching.text import clean, fix_layout, fix_translit, split_glued_particles, with_soft_signs
 
 
 def _base(*entries: tuple[str, str, tuple[str, ...], str]) -> KnowledgeBase:
@@ -108,3 +108,41 @@ def test_words_standing_together_in_an_entry_rank_it_first() -> None:
 def test_negation_is_a_term() -> None:
     terms = [t.text for t in Analyzer(load_lexicon()).query_terms("больничный не оплатили")]
     assert "не" in terms
+
+
+# --- third round (b): glued pronouns, layout against transliteration, spelling as it sounds ---
+
+
+def test_indefinite_pronouns_typed_without_the_hyphen_are_split() -> None:
+    assert split_glued_particles("ктото сливает какуюто гадость") == "кто-то сливает какую-то гадость"
+    assert split_glued_particles("какой-то гденибудь") == "какой-то где-нибудь"
+    assert split_glued_particles("котлета") == "котлета"
+
+
+def test_a_glued_pronoun_is_not_read_as_a_typo_of_a_base_word() -> None:
+    base = _base(("cat", "Потерялся кот", (), "Ищите кота."), ("dump", "Кто сваливает мусор в овраге", (), "Сообщите."))
+    matcher = Matcher(base, calibration=None)
+    terms = [t.text for t in matcher.analyzer.query_terms("ктото сваливает мусор", matcher.index.correct,
+                                                          matcher.index.spell)]
+    assert "кот" not in terms
+
+
+def test_transliterated_words_are_not_read_as_wrong_layout_by_chance() -> None:
+    # «kto» on the Latin keys spells «лещ», but the message is transliterated Russian, not a layout slip
+    text = clean("kontejnery s musorom u samogo pod'ezda, kto razreshil?")
+    assert fix_layout(text, is_russian_word) == text
+    assert "подъезда" in fix_translit(text, is_translit_word)
+    assert fix_layout(clean("pfgbcm yf ghbtv"), is_russian_word) == "запись на прием"
+
+
+def test_spoken_endings_of_reflexive_verbs_are_written_back() -> None:
+    assert spoken_spellings("лечица") == ["лечится", "лечиться"]
+    assert spoken_spellings("учицца") == ["учиться"]
+    assert spoken_spellings("школа") == []
+    assert spoken_spellings("ца") == []
+
+
+def test_an_unstressed_first_vowel_typed_as_it_sounds_is_corrected() -> None:
+    base = _base(("pay", "Как оплатить вывоз мусора?", (), "Оплата по квитанции."))
+    index = SearchIndex(base, Analyzer(load_lexicon()))
+    assert index.correct("аплатить") == index.analyzer.lemmas("оплатить")[0]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.matching import morphology
 from bot.matching.lexicon import Lexicon
-from bot.matching.text import clean, fix_layout, fix_translit, sentences, words
+from bot.matching.text import clean, fix_layout, fix_translit, sentences, split_glued_particles, words
 
 Corrector = Callable[[str], str | None]
 _HYPHENATED = re.compile(r"[а-я]+(?:-[а-я]+)+")
@@ -66,6 +66,7 @@ class Analyzer:
         cleaned = fix_translit(fix_layout(clean(text), is_russian_word), is_translit_word)
         if spell is not None and "-" in cleaned:
             cleaned = _HYPHENATED.sub(lambda m: _join_if_word(m.group(), spell), cleaned)
+        cleaned = split_glued_particles(cleaned)  # after the joining: «кто-то» is not one word
         parts = sentences(cleaned)
         if len(parts) > 1:
             asking = [_is_question(p) for p in parts]

@@ -58,6 +58,18 @@ def _stems_related(a: str, b: str) -> bool:
     return common >= _MIN_STEM_PREFIX and common >= shorter - 1
 
 
+_UNSTRESSED_ALTERNATES = {"а": "о", "о": "а", "е": "и", "и": "е"}
+_SPOKEN_ENDINGS = (("цца", ("ться",)), ("ца", ("тся", "ться")), ("тса", ("тся",)))
+
+
+def spoken_spellings(word: str) -> list[str]:
+    """A verb's «-тся»/«-ться» written as it sounds («лечица», «учицца») put back; others: none."""
+    for ending, written in _SPOKEN_ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return [word[: -len(ending)] + w for w in written]
+    return []
+
+
 def _allowed_edits(length: int) -> int:
     """Typos tolerated in a stem of this length (an adjacent swap counts as one)."""
     if length < 4:
@@ -196,10 +208,16 @@ class SearchIndex:
         st = morphology.stem(word)
         if st in self._stem_to_lemma:
             return self._stem_to_lemma[st]
+        for spoken in spoken_spellings(word):
+            if morphology.is_known(spoken) and self._known_lemma(morphology.lemma(spoken)):
+                return morphology.lemma(spoken)
         edits = _allowed_edits(len(st))
         if not edits:
             return None
         pool = self._stems_by_letter.get(st[0], [])
+        alternate = _UNSTRESSED_ALTERNATES.get(st[0])
+        if alternate:  # «аплата», «абращение»: an unstressed first vowel written as it sounds
+            pool = pool + self._stems_by_letter.get(alternate, [])
         best = process.extractOne(st, pool, scorer=OSA.distance, score_cutoff=edits)
         return self._stem_to_lemma[best[0]] if best is not None else None
 

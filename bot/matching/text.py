@@ -45,6 +45,18 @@ def _bounded(text: str, limit: int) -> str:
     return text[:head] + "\n" + text[len(text) - (limit - head - 1) :]
 
 
+# «ктото», «какуюто», «гденибудь»: an indefinite pronoun typed without its hyphen.
+_GLUED_PARTICLE = re.compile(
+    r"\b(кто|что|как|где|куда|когда|откуда|почему|зачем|чей|чья|чье|чьи|кого|чего|кому|чему|кем|чем|ком"
+    r"|как(?:ой|ая|ое|ие|ую|ого|ому|им|их|ими|ом))(то|нибудь|либо)\b"
+)
+
+
+def split_glued_particles(text: str) -> str:
+    """Put back the hyphen of «кто-то», «какую-нибудь» typed as one word."""
+    return _GLUED_PARTICLE.sub(r"\1-\2", text)
+
+
 def words(text: str) -> list[str]:
     """Word tokens of a cleaned text; hyphens and punctuation separate words."""
     return _WORD.findall(text)
@@ -88,7 +100,12 @@ def fix_layout(text: str, is_russian_word: Callable[[str], bool]) -> str:
         start: is_russian_word(_letters(to_cyrillic(token))) for start, token in spans if len(token) > 1
     }
     known = sum(votes.values())
-    convert_all = known > 0 and known * 2 >= len(votes) and not _CYRILLIC.search(text)
+    no_cyrillic = not _CYRILLIC.search(text)
+    convert_all = known > 0 and known * 2 >= len(votes) and no_cyrillic
+    if no_cyrillic and not convert_all and len(votes) > 2:
+        # Mostly Latin words that are not Russian typed in the wrong layout: transliterated Russian or
+        # English, where a short word reading as a layout word («kto» → «лещ») is a coincidence.
+        return text
     out: list[str] = []
     last = 0
     for start, token in spans:
@@ -126,7 +143,7 @@ _TRANSLIT: dict[str, tuple[str, ...]] = {
     "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",), "z": ("з",), "i": ("и", "ы"),
     "j": ("й",), "k": ("к",), "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",), "p": ("п",), "r": ("р",),
     "s": ("с",), "t": ("т",), "u": ("у",), "f": ("ф",), "h": ("х",), "c": ("ц", "к"), "x": ("кс",),
-    "q": ("к",), "'": ("ь",),
+    "q": ("к",), "'": ("ь", "ъ"),
 }
 _TRANSLIT_LONGEST = max(len(k) for k in _TRANSLIT)
 _MAX_READINGS = 64

@@ -4,12 +4,35 @@ after ``give_up_after`` failures set aside as a dead letter (then the platform i
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bot.delivery.dead_letters import Redeliveries
+from bot.delivery.dead_letters import is_environmental
 from bot.delivery.outbox import Envelope
 
 log = logging.getLogger(__name__)
+
+
+class Redeliveries:
+    """Failures of updates a platform delivers again after an error answer (webhook modes), counted per
+    update key in this process; says when an update has failed often enough to be set aside."""
+
+    def __init__(self, give_up_after: int, remember: int = 10_000) -> None:
+        self.give_up_after = give_up_after
+        self.remember = remember
+        self._failures: OrderedDict[str, int] = OrderedDict()
+
+    def failed(self, key: str, exc: BaseException) -> bool:
+        """Count a failure (not one of the surroundings'); True when the update should be set aside."""
+        if not is_environmental(exc):
+            self._failures[key] = self._failures.pop(key, 0) + 1
+            while len(self._failures) > self.remember:
+                self._failures.popitem(last=False)
+        return self._failures.get(key, 0) >= self.give_up_after
+
+    def pop(self, key: str) -> int:
+        """How many times it failed; forgotten from now on."""
+        return self._failures.pop(key, 0)
 
 
 async def store_or_set_aside(

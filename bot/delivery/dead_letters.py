@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,28 +42,6 @@ def is_environmental(exc: BaseException) -> bool:
     if isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)):
         return True
     return isinstance(exc, (TimeoutError, ConnectionError, OSError))
-
-
-class Redeliveries:
-    """Failures of updates a platform delivers again after an error answer (webhook modes), counted per
-    update key in this process; says when an update has failed often enough to be set aside."""
-
-    def __init__(self, give_up_after: int, remember: int = 10_000) -> None:
-        self.give_up_after = give_up_after
-        self.remember = remember
-        self._failures: OrderedDict[str, int] = OrderedDict()
-
-    def failed(self, key: str, exc: BaseException) -> bool:
-        """Count a failure (not one of the surroundings'); True when the update should be set aside."""
-        if not is_environmental(exc):
-            self._failures[key] = self._failures.pop(key, 0) + 1
-            while len(self._failures) > self.remember:
-                self._failures.popitem(last=False)
-        return self._failures.get(key, 0) >= self.give_up_after
-
-    def pop(self, key: str) -> int:
-        """How many times it failed; forgotten from now on."""
-        return self._failures.pop(key, 0)
 
 
 def describe(exc: BaseException) -> str:

@@ -30,10 +30,7 @@ from bot.dialogue import store
 from bot.dialogue.about import AboutBot
 from bot.dialogue.cache import StateCache
 from bot.dialogue.contacts import Contacts
-from bot.dialogue.emergency import SafetyNumbers
-from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
-from bot.dialogue.locks import KeyedLocks
-from bot.dialogue.logic import (
+from bot.dialogue.effects import (
     CloseCase,
     Context,
     Escalate,
@@ -43,9 +40,11 @@ from bot.dialogue.logic import (
     Outcome,
     RelayToOperator,
     SetSegment,
-    case_rating,
-    respond,
 )
+from bot.dialogue.emergency import SafetyNumbers
+from bot.dialogue.journal import DuplicateUpdate, Journal, StateWrite
+from bot.dialogue.locks import KeyedLocks
+from bot.dialogue.logic import case_rating, respond
 from bot.dialogue.markup import split_message
 from bot.dialogue.messages import Incoming, Outgoing, UserRef
 from bot.dialogue.state import Conversation

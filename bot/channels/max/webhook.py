@@ -13,8 +13,7 @@ from aiohttp import web
 
 from bot.channels.max.channel import MaxChannel
 from bot.channels.max.inbound import update_key
-from bot.channels.redelivery import store_or_set_aside
-from bot.delivery.dead_letters import Redeliveries
+from bot.channels.redelivery import Redeliveries, store_or_set_aside
 from bot.health import on_webhook_port
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,8 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.channels.redelivery import store_or_set_aside
+from bot.channels.redelivery import Redeliveries, store_or_set_aside
 from bot.channels.telegram.channel import ALLOWED_UPDATES, TelegramChannel
-from bot.delivery.dead_letters import Redeliveries
 from bot.health import on_webhook_port
 
 log = logging.getLogger(__name__)

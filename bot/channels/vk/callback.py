@@ -18,10 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.background import Background
-from bot.channels.redelivery import store_or_set_aside
+from bot.channels.redelivery import Redeliveries, store_or_set_aside
 from bot.channels.vk.channel import VKChannel
 from bot.channels.vk.inbound import event_key, peer_of
-from bot.delivery.dead_letters import Redeliveries
 from bot.delivery.outbox import Envelope
 from bot.dialogue.locks import KeyedLocks
 from bot.health import on_webhook_port

@@ -27,6 +27,7 @@ from bot.matching.analyzer import is_russian_word, is_translit_word
 from bot.matching.calibration import DEFAULT_FUSION_WEIGHT
 from bot.matching.candidates import Candidate
 from bot.matching.semantic_cache import VectorCache, text_key
+from bot.matching.semantic_metric import within_entry_metric
 from bot.matching.text import clean, fix_layout, fix_translit
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,8 @@ def entry_similarities(cosines: np.ndarray, owners: np.ndarray, entries: int,
 
 
 class SemanticIndex:
-    """Vectors of every entry's texts and answer; an entry's similarity is ``entry_similarities``."""
+    """Vectors of every entry's texts and answer; an entry's similarity is ``entry_similarities`` of the
+    cosines under the base's own metric (``semantic_metric``)."""
 
     def __init__(
         self,
@@ -197,6 +199,9 @@ class SemanticIndex:
             np.vstack([vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
         )
         self._position = {entry_id: n for n, entry_id in enumerate(ids)}
+        entries = len(ids)
+        self.metric = within_entry_metric(self.vectors, np.where(self.owners < entries, self.owners,
+                                                                 self.owners - entries))
 
     @property
     def ready(self) -> bool:
@@ -213,8 +218,8 @@ class SemanticIndex:
         """The similarity of the query with each entry (in base order), see ``entry_similarities``."""
         if not len(self.vectors):
             return entry_similarities(np.zeros(0, np.float32), self.owners, len(self.ids))
-        cosines = self.vectors @ self.encoder.query(encoder_text(query))
-        return entry_similarities(cosines, self.owners, len(self.ids))
+        cosines = self.metric.cosines(self.vectors, self.encoder.query(encoder_text(query)))
+        return entry_similarities(cosines.astype(np.float32), self.owners, len(self.ids))
 
     def fuse(self, query: str, ranked: Sequence[Candidate], weight: float) -> list[Candidate]:
         return fuse(ranked, self.similarities(query), self.ids, self._position, weight)

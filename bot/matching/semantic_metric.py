@@ -49,17 +49,20 @@ def within_entry_metric(
     plain = Metric(None, np.ones(len(vectors), dtype=np.float32))
     if len(vectors) == 0 or shrink <= 0:
         return plain
-    data = vectors.astype(np.float64)
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    sums = np.zeros((len(counts), data.shape[1]))
-    np.add.at(sums, inverse, data)
-    centred = data - (sums / counts[:, None])[inverse]
-    scatter = centred.T @ centred / len(data)
+    data = np.asarray(vectors, dtype=np.float32)
+    order = np.argsort(groups, kind="stable")
+    ordered = data[order]  # the scatter does not depend on the order of the texts
+    kinds = np.asarray(groups)[order]
+    starts = np.flatnonzero(np.r_[True, kinds[1:] != kinds[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    means = np.add.reduceat(ordered, starts, axis=0) / counts[:, None].astype(np.float32)
+    centred = ordered - means[np.repeat(np.arange(len(counts)), counts)]
+    scatter = (centred.T @ centred).astype(np.float64) / len(data)
     eigenvalues, basis = np.linalg.eigh(scatter)
     eigenvalues = np.clip(eigenvalues, 0.0, None)
     floor = shrink * float(eigenvalues.mean())
     if floor <= 1e-12:
         return plain
-    matrix = (basis / (eigenvalues + floor)) @ basis.T
+    matrix = ((basis / (eigenvalues + floor)) @ basis.T).astype(np.float32)
     norms = np.sqrt(np.maximum(((data @ matrix) * data).sum(axis=1), 1e-12))
-    return Metric(matrix.astype(np.float32), norms.astype(np.float32))
+    return Metric(matrix, norms.astype(np.float32))

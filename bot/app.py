@@ -30,7 +30,8 @@ from bot.handoff.cases import Case
 from bot.handoff.files import FileSource
 from bot.handoff.hours import Schedule
 from bot.handoff.port import HandoffPort, NoOperators
-from bot.handoff.service import HandoffService, Workspace
+from bot.handoff.posting import Workspace
+from bot.handoff.service import HandoffService
 from bot.kb.live import LiveKnowledge, Snapshot
 from bot.notify.desk import NotifyDesk
 from bot.notify.rating import schedule_rating_invitation

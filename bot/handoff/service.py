@@ -1,15 +1,15 @@
-"""The operators' desk, platform-free: cases opened from the dialogue, operators' actions, SLA checks.
+"""The operators' desk, platform-free: cases opened from the dialogue and the operators' actions on them.
 
-Messages for the operators' workspace and for the person are written to the outbox in the same
-transaction as the case change; the channels' senders deliver them (the workspace's topic for a case
-is found or created when its first message is sent).
+Messages for the operators' workspace and for the person are written to the outbox (``posting``) in the
+same transaction as the case change; the channels' senders deliver them (the workspace's topic for a case
+is found or created when its first message is sent). The texts are composed in ``formatting``; the SLA
+check is in ``sla``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,16 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.config import HandoffSection
-from bot.delivery import outbox
 from bot.dialogue.effects import TOPIC_KEY
 from bot.dialogue.logic import CASE_KEY, case_closed
-from bot.dialogue.markup import literal, split_message
 from bot.dialogue.messages import Attachment, Button, Incoming, Outgoing, UserRef, storable
 from bot.dialogue.state import Conversation, Step
-from bot.handoff import cases
+from bot.handoff import cases, formatting, posting, sla
 from bot.handoff.cases import Case
 from bot.handoff.files import FileRef
-from bot.handoff.hours import Schedule, format_wait
+from bot.handoff.formatting import captionable, file_label, platform_name
+from bot.handoff.hours import Schedule
+from bot.handoff.posting import Workspace
 from bot.handoff.texts import HandoffTexts
 from bot.kb.live import LiveKnowledge
 from bot.people import repository as people
@@ -37,12 +37,8 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-KIND = "operator"
 NOTICE_KEY = "case_notice"  # conv.extra: when the person was last told their message was passed on
 NOTICE_EVERY = timedelta(minutes=10)
-HISTORY = 5
-TEXT_LIMITS = {"telegram": 4096, "vk": 4000, "max": 4000}
-ACTION_PREFIX = "case"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +49,6 @@ class Operator:
     @property
     def mention(self) -> str:
         return self.name or "сотрудник"
-
-
-@dataclass(frozen=True, slots=True)
-class Workspace:
-    """Where operators work: a channel and a chat in it (a Telegram supergroup with topics)."""
-
-    channel: str
-    chat: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +63,8 @@ Runner = Callable[[UserRef, Callable[..., Any]], Awaitable[Any]]
 
 
 class HandoffService:
+    """The operators' desk: opens cases from the dialogue, relays messages both ways, runs operators' actions."""
+
     def __init__(
         self,
         db: Database,
@@ -116,67 +106,10 @@ class HandoffService:
         extra: dict[str, Any] | None = None,
         now: datetime,
     ) -> None:
-        extra = dict(extra or {})
-        if case is not None:
-            extra["case"] = case
-        message = Outgoing(text, buttons)
-        parts = split_message(message, TEXT_LIMITS.get(self.workspace.channel, 4000))
-        rows = [
-            r
-            for part in parts
-            for r in outbox.rows_for(self.workspace.channel, self.workspace.chat, [part], now, kind=KIND, extra=extra)
-        ]
-        await outbox.insert_rows(conn, rows)
-
-    async def _to_person(
-        self, conn: AsyncConnection, case: Case, message: Outgoing, now: datetime, extra: dict[str, Any] | None = None
-    ) -> bool:
-        if case.recipient is None:
-            return False
-        parts = split_message(message, TEXT_LIMITS.get(case.channel, 4000))
-        # files (and what to copy) go with the last part only: each part is a message of its own
-        rows = outbox.rows_for(case.channel, case.recipient, parts[:-1], now, account_id=case.account_id, kind=KIND)
-        rows += outbox.rows_for(case.channel, case.recipient, parts[-1:], now, account_id=case.account_id,
-                                kind=KIND, extra=extra)
-        await outbox.insert_rows(conn, rows)
-        return True
-
-    def _topic_title(self, entry_id: str | None) -> str | None:
-        if entry_id is None:
-            return None
-        base = self.knowledge.current.base
-        entry = base.entries.get(entry_id)
-        if entry is None:
-            return None
-        topic = base.topic(entry.topic_id)
-        return topic.title if topic is not None else None
-
-    def _history(self, conv: Conversation) -> str:
-        base = self.knowledge.current.base
-        lines = []
-        for thread in conv.log[-HISTORY:]:
-            entry = base.entries.get(thread.entry) if thread.entry else None
-            answer = f"«{entry.question}» ({entry.id})" if entry else self.t.history_no_answer
-            helped = {"yes": self.t.helped_yes, "no": self.t.helped_no}.get(thread.helped or "", "")
-            lines.append(self.t.format(self.t.history_line, query=literal(_quote(thread.query)), answer=answer,
-                                       helped=helped))
-        return "\n".join(lines) or self.t.card_no_history
-
-    def card_buttons(self, case_id: int) -> tuple[tuple[Button, ...], ...]:
-        return (
-            (
-                Button(self.t.take, f"{ACTION_PREFIX}:take:{case_id}"),
-                Button(self.t.transfer, f"{ACTION_PREFIX}:transfer:{case_id}"),
-                Button(self.t.close, f"{ACTION_PREFIX}:close:{case_id}"),
-            ),
-        )
+        await posting.to_workspace(conn, self.workspace, text, case=case, buttons=buttons, extra=extra, now=now)
 
     def topic_title(self, case: Case) -> str:
-        title = self.t.format(
-            self.t.topic_title, case=case.id, segment=self.t.segment(case.segment),
-            topic=case.topic or self.t.topic_unknown,
-        )
-        return title[:120]
+        return formatting.topic_title(self.t, case)
 
     # --- from the dialogue (HandoffPort) -----------------------------------------------------------
 
@@ -191,7 +124,8 @@ class HandoffService:
             conv.step = Step.OPERATOR
             return [self._solved_message(conv, self.t.format(self.t.already_open, case=existing.id))]
         answered = [t.entry for t in conv.log if t.entry]
-        topic = str(named)[:120] if named else self._topic_title(answered[-1] if answered else None)
+        last = answered[-1] if answered else None
+        topic = str(named)[:120] if named else formatting.entry_topic(self.knowledge.current.base, last)
         case = await cases.open_case(
             conn,
             person_id=account.person_id,
@@ -208,31 +142,14 @@ class HandoffService:
         conv.extra.pop(NOTICE_KEY, None)
         conv.step = Step.OPERATOR
         ahead = await cases.queue_ahead(conn, case)
-        card = self.t.format(
-            self.t.card,
-            case=case.id,
-            channel=_channel_mark(case.channel),
-            segment=self.t.segment(case.segment),
-            opened=_local(now, self.schedule),
-            reason=self.t.reason(reason),
-            history=self._history(conv),
-        )
-        await self.post_to_workspace(conn, card, case=case.id, buttons=self.card_buttons(case.id), now=now)
-        notice = self.t.format(
-            self.t.new_case, case=case.id, segment=self.t.segment(case.segment), topic=topic or self.t.topic_unknown,
-            channel=_channel_mark(case.channel), queue=ahead + 1,
-        )
-        await self.post_to_workspace(conn, notice, now=now)
+        history = formatting.history(self.t, self.knowledge.current.base, conv)
+        card = formatting.case_card(self.t, case, reason, now, self.schedule, history)
+        buttons = formatting.card_buttons(self.t, case.id)
+        await self.post_to_workspace(conn, card, case=case.id, buttons=buttons, now=now)
+        await self.post_to_workspace(conn, formatting.new_case_notice(self.t, case, topic, ahead), now=now)
         self.wake()
         log.info("Case %s opened (%s, %s)", case.id, case.channel, reason)
-        hours = self.schedule.describe()
-        if self.schedule.is_open(now):
-            text = self.t.format(self.t.accepted, case=case.id, ahead=ahead, hours=hours)
-        else:
-            next_open = self.schedule.next_open(now)
-            when = _local(next_open, self.schedule) if next_open else "в ближайший рабочий день"
-            text = self.t.format(self.t.accepted_off_hours, case=case.id, hours=hours, next_open=when)
-        return [self._solved_message(conv, text)]
+        return [self._solved_message(conv, formatting.accepted(self.t, self.schedule, case.id, ahead, now))]
 
     def _solved_message(self, conv: Conversation, text: str) -> Outgoing:
         return Outgoing(text, conv.add_keyboard([[(self.t.solved_button, "solved")]]))
@@ -247,21 +164,14 @@ class HandoffService:
             conv.extra.pop(CASE_KEY, None)
             conv.step = Step.IDLE
             return [Outgoing(self.t.case_gone)]
-        text = literal((message.text or "").strip())  # the person's words, never markup
+        body = formatting.person_message(self.t, message)
         extra: dict[str, Any] = {}
-        if message.attachments:
-            kinds = ", ".join(_attachment_name(a) for a in message.attachments)
-            body = self.t.format(self.t.person_file, kinds=kinds, text=text).rstrip()
-            if message.file_links:  # a platform the operators' one cannot copy from: the files' links
-                body += "\n" + "\n".join(literal(link) for link in message.file_links)
-            if account.channel == self.workspace.channel and message.message_id:
-                extra["copy_from"] = {
-                    "chat": account.external_id,
-                    "message": message.message_id,
-                    "captionable": captionable(message.attachments),
-                }
-        else:
-            body = self.t.format(self.t.person_wrote, text=text)
+        if message.attachments and account.channel == self.workspace.channel and message.message_id:
+            extra["copy_from"] = {
+                "chat": account.external_id,
+                "message": message.message_id,
+                "captionable": captionable(message.attachments),
+            }
         await self.post_to_workspace(conn, body, case=case.id, extra=extra, now=now)
         self.wake()
         last = conv.extra.get(NOTICE_KEY)
@@ -322,7 +232,7 @@ class HandoffService:
             if self.section.show_operator_name and operator.name
             else self.t.format(self.t.taken_anonymous, case=case.id)
         )
-        await self._to_person(conn, case, Outgoing(notice), now)
+        await posting.to_person(conn, case, Outgoing(notice), now)
         self.wake()
         return Result(True, self.t.done)
 
@@ -346,7 +256,7 @@ class HandoffService:
             return Result(False, self.t.unknown_case)
         await self.post_to_workspace(conn, self.t.format(self.t.transferred, operator=operator.mention), case=case.id,
                                  now=now)
-        await self._to_person(conn, case, Outgoing(self.t.format(self.t.transferred_person, case=case.id)), now)
+        await posting.to_person(conn, case, Outgoing(self.t.format(self.t.transferred_person, case=case.id)), now)
         self.wake()
         return Result(True, self.t.done)
 
@@ -408,21 +318,21 @@ class HandoffService:
             extra["files"] = [f.to_json() for f in files]
             extra["files_from"] = self.workspace.channel
             extra["case"] = case.id  # for files_not_passed
-            extra["files_lost"] = self.t.format(self.t.file_lost, files=", ".join(_file_label(f) for f in files))
+            extra["files_lost"] = self.t.format(self.t.file_lost, files=", ".join(file_label(f) for f in files))
         body = text.strip()
         not_copied = bool(attachments) and not extra  # files this channel cannot take
         if body or extra:
             signed = self._signed(operator, body) if body else ""
-            await self._to_person(conn, case, Outgoing(signed), now, extra)
+            await posting.to_person(conn, case, Outgoing(signed), now, extra)
             self.wake()
         if not_copied:
-            return self.t.format(self.t.file_not_relayed, channel=_channel_mark(case.channel))
+            return self.t.format(self.t.file_not_relayed, channel=platform_name(case.channel))
         return None
 
     async def files_not_passed(self, case_id: int, channel: str, files: Sequence[FileRef]) -> None:
         """The person's channel sent an operator's text without its files: the case's topic is told."""
-        names = ", ".join(_file_label(f) for f in files)
-        text = self.t.format(self.t.files_not_passed, files=names, channel=_channel_mark(channel))
+        names = ", ".join(file_label(f) for f in files)
+        text = self.t.format(self.t.files_not_passed, files=names, channel=platform_name(channel))
         async with self.db.transaction() as conn:
             await self.post_to_workspace(conn, text, case=case_id, now=self.clock.now())
         self.wake()
@@ -442,7 +352,7 @@ class HandoffService:
         if refused is not None:
             return refused
         marked = self._signed(operator, body, correction=True)
-        await self._to_person(conn, case, Outgoing(marked), self.clock.now())
+        await posting.to_person(conn, case, Outgoing(marked), self.clock.now())
         self.wake()
         return None
 
@@ -456,13 +366,8 @@ class HandoffService:
         return None
 
     def _signed(self, operator: Operator, text: str, correction: bool = False) -> str:
-        named, anonymous = (
-            (self.t.operator_corrects, self.t.operator_corrects_anonymous) if correction
-            else (self.t.operator_says, self.t.operator_says_anonymous)
-        )
-        if self.section.show_operator_name and operator.name:
-            return self.t.format(named, operator=operator.name, text=text)
-        return self.t.format(anonymous, text=text)
+        name = operator.name if self.section.show_operator_name else None
+        return formatting.signed(self.t, name, text, correction)
 
     async def send_entry(self, conn: AsyncConnection, case: Case, operator: Operator, entry_id: str) -> str:
         base = self.knowledge.current.base
@@ -492,121 +397,27 @@ class HandoffService:
     # --- overviews ------------------------------------------------------------------------------------
 
     def supervisors(self) -> str:
-        ids = self.section.supervisor_ids
-        if not ids:
-            return self.t.supervisors_none
-        return ", ".join(f"[руководитель](tg://user?id={i})" for i in ids)
+        return formatting.supervisors(self.t, self.section.supervisor_ids)
 
     async def queue_text(self, conn: AsyncConnection) -> str:
         now = self.clock.now()
-        open_cases = await cases.open_cases(conn)
-        if not open_cases:
-            return self.t.queue_empty
-        lines = [self.t.queue_head]
-        for case in open_cases:
-            status = (
-                self.t.status_new if case.status == cases.NEW
-                else self.t.format(self.t.status_taken, operator=case.operator_name or "сотрудника")
-            )
-            lines.append(self.t.format(
-                self.t.queue_line, case=case.id, status=status, waited=format_wait(now - case.opened_at),
-                segment=self.t.segment(case.segment), topic=case.topic or self.t.topic_unknown,
-            ))
-        return "\n".join(lines)
+        return formatting.queue_text(self.t, await cases.open_cases(conn), now)
 
     async def stats_text(self, conn: AsyncConnection) -> str:
         now = self.clock.now()
-        local = now.astimezone(self.schedule.zone)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = now.astimezone(self.schedule.zone).replace(hour=0, minute=0, second=0, microsecond=0)
         today = await cases.between(conn, start, start + timedelta(days=1))
-        opened = [c for c in today if c.opened_at >= start]
-        closed = [c for c in today if c.closed_at is not None and c.closed_at >= start]
-        firsts = [
-            self.schedule.working_time(c.opened_at, c.first_response_at) for c in opened if c.first_response_at
-        ]
-        median = format_wait(statistics.median(firsts)) if firsts else self.t.no_data
-        sla = timedelta(minutes=self.section.sla_minutes)
-        breaches = sum(1 for c in opened if self.waited(c, now) > sla)
         open_now = len(await cases.open_cases(conn))
-        return self.t.format(
-            self.t.stats, day=f"{local:%d.%m.%Y}", new=len(opened), closed=len(closed), open=open_now,
-            median=median, sla=format_wait(sla), breaches=breaches,
-        )
+        limit = timedelta(minutes=self.section.sla_minutes)
+        return formatting.stats_text(self.t, self.schedule, limit, today, open_now, start, now)
 
     def waited(self, case: Case, now: datetime) -> timedelta:
         """Working time the person waited for the first answer (so far, if there is none yet)."""
-        return self.schedule.working_time(case.opened_at, case.first_response_at or now)
+        return sla.waited(self.schedule, case, now)
 
     def templates_message(self) -> Outgoing:
-        templates = self.section.templates
-        if not templates:
-            return Outgoing(self.t.templates_none)
-        lines = [self.t.templates_head] + [f"• **{name}**: {_quote(text, 120)}" for name, text in templates.items()]
-        buttons = tuple((Button(name, f"tpl:{name}"),) for name in templates if len(f"tpl:{name}".encode()) <= 64)
-        return Outgoing("\n".join(lines), buttons)
-
-    # --- SLA ------------------------------------------------------------------------------------------
+        return formatting.templates_message(self.t, self.section.templates)
 
     async def check_sla(self) -> int:
         """Remind operators of cases waiting longer than the SLA, alert supervisors at twice that."""
-        now = self.clock.now()
-        sla = timedelta(minutes=self.section.sla_minutes)
-        sent = 0
-        async with self.db.transaction() as conn:
-            for case in await cases.open_cases(conn):
-                if case.first_response_at is not None:
-                    continue
-                waited = self.waited(case, now)
-                # claimed by a conditional update first: with several instances, one of them posts
-                if waited >= 2 * sla and case.escalated_at is None:
-                    if not await cases.mark_once(conn, case.id, "escalated_at", escalated_at=now,
-                                                 reminded_at=case.reminded_at or now):
-                        continue
-                    text = self.t.format(self.t.sla_escalation, supervisors=self.supervisors(), case=case.id,
-                                         waited=format_wait(waited))
-                    await self.post_to_workspace(conn, text, case=case.id, now=now)
-                    await self.post_to_workspace(conn, text, now=now)
-                    sent += 1
-                elif waited >= sla and case.reminded_at is None:
-                    if not await cases.mark_once(conn, case.id, "reminded_at", reminded_at=now):
-                        continue
-                    text = self.t.format(self.t.sla_reminder, case=case.id, waited=format_wait(waited),
-                                         sla=format_wait(sla))
-                    await self.post_to_workspace(conn, text, case=case.id, now=now)
-                    sent += 1
-        if sent:
-            self.wake()
-        return sent
-
-
-def _quote(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _local(moment: datetime, schedule: Schedule) -> str:
-    return f"{moment.astimezone(schedule.zone):%d.%m %H:%M}"
-
-
-def _channel_mark(channel: str) -> str:
-    return {"telegram": "Telegram", "vk": "VK", "max": "MAX"}.get(channel, channel)
-
-
-def _attachment_name(kind: Attachment) -> str:
-    return {
-        Attachment.PHOTO: "фото", Attachment.DOCUMENT: "документ", Attachment.VOICE: "голосовое",
-        Attachment.VIDEO: "видео", Attachment.AUDIO: "аудио", Attachment.STICKER: "стикер",
-        Attachment.LOCATION: "место", Attachment.CONTACT: "контакт",
-    }.get(kind, "вложение")
-
-
-def _file_label(ref: FileRef) -> str:
-    return f"«{literal(ref.name)}»" if ref.name else _attachment_name(ref.kind)
-
-
-_CAPTIONABLE = {Attachment.PHOTO, Attachment.DOCUMENT, Attachment.VIDEO, Attachment.AUDIO, Attachment.VOICE}
-
-
-def captionable(kinds: Sequence[Attachment]) -> bool:
-    """Telegram keeps a caption on these when copying; other kinds get the text as a message before."""
-    return bool(kinds) and all(kind in _CAPTIONABLE for kind in kinds)
+        return await sla.check_sla(self)

@@ -25,7 +25,8 @@ from bot.delivery import updates
 from bot.delivery.outbox import Envelope
 from bot.handoff import cases
 from bot.handoff.cases import Case
-from bot.handoff.service import HandoffService, Operator, Result, captionable
+from bot.handoff.formatting import captionable
+from bot.handoff.service import HandoffService, Operator, Result
 
 log = logging.getLogger(__name__)
 MEMBER_STATUSES = {"creator", "administrator", "member"}
